@@ -1,0 +1,85 @@
+"""The Typer application: global options, command registration, error handling."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from storyreel import __version__
+from storyreel.cli.config_cmd import config_app
+from storyreel.cli.state import CliState, state
+
+app = typer.Typer(
+    name="storyreel",
+    help="Turn an idea into a short video: story, clips, thumbnail.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+app.add_typer(config_app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"storyreel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Config file (default: $STORYREEL_CONFIG, ./config.yml)."
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="offline (built-in emulator) or live.")
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output-dir", help="Where jobs and files are written.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log to stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Turn an idea into a short video: story, clips, thumbnail."""
+    cli = state(ctx)
+    cli.config_file = config
+    cli.verbose = verbose
+    if backend is not None:
+        cli.overrides["backend"] = backend
+    if output_dir is not None:
+        cli.overrides["output_dir"] = str(output_dir)
+    ctx.call_on_close(cli.close)
+
+
+_registered: list[bool] = []
+
+
+def _register() -> None:
+    """Commands live in small modules; importing them must stay light (no SDKs)."""
+    if _registered:
+        return
+    _registered.append(True)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI; a StoryreelError becomes one line on stderr and its exit code."""
+    from storyreel.errors import StoryreelError
+
+    _register()
+    try:
+        app(args=argv, obj=CliState(), standalone_mode=True)
+    except StoryreelError as exc:
+        from storyreel.logs import redact
+
+        first, *rest = redact(str(exc)).splitlines() or [type(exc).__name__]
+        sys.stderr.write(f"error: {first}\n" + "".join(f"{r}\n" for r in rest))
+        sys.exit(exc.exit_code)

@@ -1,0 +1,55 @@
+"""``storyreel config show`` and ``storyreel config check``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from storyreel.cli.state import state, stdout_console
+
+config_app = typer.Typer(help="Inspect and validate the configuration.", no_args_is_help=True)
+
+
+def render_config(dumped: dict[str, Any], sources: dict[str, str], secrets: frozenset[str]) -> str:
+    """The effective configuration as YAML, secrets as set/not set, each value's source."""
+    lines: list[str] = []
+
+    def line(indent: str, key: str, path: str, value: Any) -> None:
+        if path in secrets:
+            shown = "set" if value else "not set"
+        else:
+            shown = json.dumps(value, ensure_ascii=False, default=str)
+        lines.append(f"{indent}{key}: {shown}  # {sources.get(path, 'default')}")
+
+    for key, value in dumped.items():
+        if isinstance(value, dict) and key not in ("price_per_second_usd",):
+            lines.append(f"{key}:")
+            for sub, sub_value in value.items():
+                line("  ", sub, f"{key}.{sub}", sub_value)
+        else:
+            line("", key, key, value)
+    return "\n".join(lines) + "\n"
+
+
+@config_app.command("show")
+def show(ctx: typer.Context) -> None:
+    """Print the effective configuration as YAML, with where each value came from."""
+    from storyreel.settings import SECRET_PATHS
+
+    settings = state(ctx).settings()
+    header = f"# config file: {settings.config_file or 'none'}\n"
+    body = render_config(settings.model_dump(mode="json"), settings.sources, SECRET_PATHS)
+    typer.echo(header + body, nl=False)
+
+
+@config_app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Validate the configuration; in live mode, check that the keys are present."""
+    settings = state(ctx).settings()
+    settings.require_credentials()
+    stdout_console().print(
+        f"[green]configuration OK[/] — backend {settings.backend}, "
+        f"file {settings.config_file or 'none'}"
+    )

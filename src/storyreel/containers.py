@@ -1,0 +1,96 @@
+"""The composition root: every provider of storyreel, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from storyreel.connectors.endpoints import endpoints_resource
+from storyreel.connectors.gemini import build_genai_client
+from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
+from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
+from storyreel.logs import register_secrets
+from storyreel.settings import Settings, load_settings
+
+
+def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
+    return registry.track(build(**kwargs))
+
+
+class Container(containers.DeclarativeContainer):
+    """storyreel's object graph. Clients are singletons built on first use."""
+
+    wiring_config = containers.WiringConfiguration(modules=[])
+
+    __self__ = providers.Self()
+
+    # Configuration: a validated Settings object (see create_container).
+    config = providers.Singleton(load_settings)
+
+    # Where clients connect; offline this starts the emulator on first use.
+    endpoints = providers.Resource(endpoints_resource, settings=config)
+    client_registry = providers.Resource(registry_resource, container=__self__)
+
+    # SDK clients.
+    openai_client = providers.Singleton(
+        _tracked, client_registry, build_openai_client, settings=config, endpoints=endpoints
+    )
+    async_openai_client = providers.Singleton(
+        _tracked, client_registry, build_async_openai_client, settings=config, endpoints=endpoints
+    )
+    genai_client = providers.Singleton(
+        _tracked, client_registry, build_genai_client, settings=config, endpoints=endpoints
+    )
+
+
+def create_container(
+    settings: Settings | None = None,
+    *,
+    config_file: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    dotenv: str | Path | None = ".env",
+    **overrides: Any,
+) -> Container:
+    """Build a configured container. Reads configuration now; builds no client and opens
+    no socket until a client is first resolved.
+
+    ``overrides`` are settings with the highest precedence, e.g.
+    ``create_container(backend="offline", video={"concurrency": 2})``.
+    """
+    if settings is None:
+        settings = load_settings(overrides, config_file=config_file, env=env, dotenv=dotenv)
+    elif overrides:
+        settings = settings.model_validate(_merge(settings.model_dump(), overrides))
+    register_secrets(settings.secret_values())
+    settings.require_credentials()
+    return Container(config=providers.Object(settings))
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def reset_clients(container: Container) -> None:
+    """Forget built clients without closing them (the next resolution builds new ones)."""
+    for name in CLIENT_PROVIDERS:
+        getattr(container, name).reset()
+
+
+def close_container(container: Container) -> None:
+    """Close clients and stop the emulator, from synchronous code."""
+    container.shutdown_resources()
+
+
+async def aclose_container(container: Container) -> None:
+    """Close clients and stop the emulator, from async code (e.g. an ASGI lifespan)."""
+    registry = container.client_registry()
+    await registry.aclose()
+    container.shutdown_resources()

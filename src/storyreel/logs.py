@@ -1,0 +1,70 @@
+"""Logging set-up and the redaction filter that keeps configured secrets out of every record."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import IO
+
+MASK = "[redacted]"
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Remember secret values so that every RedactingFilter masks them from now on."""
+    with _lock:
+        # Very short values would mask ordinary words; real keys are long.
+        _secrets.update(v for v in values if len(v) >= 6)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by a mask."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message and traceback text with secrets masked.
+
+    Put it on a handler: a handler's filters see records from every logger below it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class _StoryreelHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler configure_logging installs, so that a second call replaces it."""
+
+
+def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> logging.Handler:
+    """Send storyreel's logs to ``stream`` (stderr by default) through the redaction filter."""
+    handler = _StoryreelHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("storyreel")
+    for old in [h for h in logger.handlers if isinstance(h, _StoryreelHandler)]:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    for root_handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in root_handler.filters):
+            root_handler.addFilter(RedactingFilter())
+    return handler

@@ -1,0 +1,1 @@
+"""Services: plain classes, one method per API call, typed and validated results."""

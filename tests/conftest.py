@@ -1,0 +1,91 @@
+"""Test-wide guards and fixtures: nothing leaves loopback, and an offline backend is at hand."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storyreel.settings import Settings, load_settings
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+class NonLoopbackConnection(AssertionError):
+    """A test tried to reach an address outside 127.0.0.0/8 and ::1."""
+
+
+def _check_address(sock: socket.socket, address: Any) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise NonLoopbackConnection(f"test tried to connect to {host!r}; only loopback is allowed")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(self, address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def tmp_output(tmp_path: Path) -> Path:
+    """An empty output folder for one test."""
+    out = tmp_path / "output"
+    out.mkdir()
+    return out
+
+
+@pytest.fixture
+def offline_settings(tmp_output: Path) -> Settings:
+    """Offline settings from defaults only: no file, no environment, quick polling."""
+    return load_settings(
+        {
+            "backend": "offline",
+            "output_dir": str(tmp_output),
+            "video": {"poll_initial_s": 0.05, "poll_max_s": 0.2},
+            "emulator": {"video_latency_s": 0.3},
+        },
+        config_file=None,
+        env={},
+        dotenv=None,
+    )
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Any]:
+    """A running emulator on an ephemeral loopback port, shared by one test module."""
+    from storyreel.emulator import EmulatorOptions, EmulatorServer
+
+    server = EmulatorServer(EmulatorOptions(video_latency_s=0.3))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
