@@ -1,0 +1,5 @@
+"""``python -m storyreel.cli``."""
+
+from storyreel.cli import main
+
+main()
