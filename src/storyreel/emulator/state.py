@@ -1,0 +1,101 @@
+"""Everything one emulator instance remembers: latencies, faults, operations and counters."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from storyreel.emulator.connections import ConnectionRegistry
+from storyreel.emulator.faults import FaultBook
+from storyreel.emulator.operations import OperationStore
+from storyreel.emulator.options import EmulatorOptions
+
+ROUTE_NAMES: Final = (
+    "chat.completions",
+    "models",
+    "generateContent",
+    "predictLongRunning",
+    "fetchPredictOperation",
+)
+_LATENCY_KEYS: Final = {
+    "video_latency_s": "video_s",
+    "text_latency_s": "text_s",
+    "image_latency_s": "image_s",
+}
+
+
+@dataclass
+class Latencies:
+    """Current latencies; changed at run time through ``/_emulator/config``."""
+
+    video_s: float
+    text_s: float
+    image_s: float
+
+    def describe(self) -> dict[str, float]:
+        return {key: getattr(self, attr) for key, attr in _LATENCY_KEYS.items()}
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Apply ``{"video_latency_s": 0.5, ...}``; all or nothing, ValueError naming the key."""
+        unknown = sorted(set(changes) - set(_LATENCY_KEYS))
+        if unknown:
+            raise ValueError(f"unknown latency keys {unknown}; known: {sorted(_LATENCY_KEYS)}")
+        for key, value in changes.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{key} must be a number of seconds, got {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{key} must be finite and >= 0, got {value!r}")
+        for key, value in changes.items():
+            setattr(self, _LATENCY_KEYS[key], float(value))
+
+
+class EmulatorState:
+    """Shared by every route of one app; counters are safe to read from another thread."""
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        self.latency = Latencies(
+            video_s=options.video_latency_s,
+            text_s=options.text_latency_s,
+            image_s=options.image_latency_s,
+        )
+        self.faults = FaultBook()
+        self.connections = ConnectionRegistry()
+        self.operations = OperationStore()
+        self._lock = threading.Lock()
+        self._requests: dict[str, int] = dict.fromkeys(ROUTE_NAMES, 0)
+        self._video_submissions = 0
+
+    def count(self, route: str, client: Any) -> None:
+        self.connections.saw_request(client if isinstance(client, tuple) else None)
+        with self._lock:
+            self._requests[route] = self._requests.get(route, 0) + 1
+
+    def count_submission(self) -> None:
+        with self._lock:
+            self._video_submissions += 1
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            requests = dict(self._requests)
+            submissions = self._video_submissions
+        return {
+            "requests": requests,
+            "connections_opened": self.connections.connections_opened,
+            "connections_open": self.connections.connections_open,
+            "video_submissions": submissions,
+            "operations": len(self.operations),
+            "faults": self.faults.describe(),
+            "latency": self.latency.describe(),
+        }
+
+    def reset(self) -> None:
+        """Forget faults, counters and operations; latencies stay as configured."""
+        self.faults.clear()
+        self.operations.clear()
+        self.connections.reset_counts()
+        with self._lock:
+            self._requests = dict.fromkeys(ROUTE_NAMES, 0)
+            self._video_submissions = 0

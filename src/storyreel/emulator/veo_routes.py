@@ -1,0 +1,141 @@
+"""Veo: ``predictLongRunning`` submits a paid generation, ``fetchPredictOperation`` polls it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from storyreel.emulator.handling import begin
+from storyreel.emulator.images import AspectRatioError, parse_ratio
+from storyreel.emulator.operations import Operation, project_number
+from storyreel.emulator.responses import google_error, json_response, malformed
+from storyreel.emulator.state import EmulatorState
+from storyreel.emulator.video import MAX_SECONDS, ClipSpec
+
+_MAX_SAMPLES: Final = 4
+_FAULT_OUTCOMES: Final = {"safety_block": "safety", "operation_error": "error"}
+
+
+class VeoRequestError(ValueError):
+    """A submission Vertex would refuse with 400 INVALID_ARGUMENT."""
+
+
+def _whole(parameters: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = parameters.get(key, default)
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise VeoRequestError(f"parameters.{key} must be a whole number {low}-{high}")
+    return value
+
+
+def _image_bytes(instance: Mapping[str, Any]) -> bytes | None:
+    image = instance.get("image")
+    if not isinstance(image, Mapping) or "bytesBase64Encoded" not in image:
+        return None
+    try:
+        return base64.b64decode(str(image["bytesBase64Encoded"]), validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise VeoRequestError("instances[0].image.bytesBase64Encoded is not base64") from exc
+
+
+def clips_for(payload: Mapping[str, Any]) -> tuple[list[ClipSpec], str | None]:
+    """The clips a submission asks for, and where it wants them stored (``storageUri``)."""
+    instances = payload.get("instances")
+    if not isinstance(instances, list) or not instances or not isinstance(instances[0], Mapping):
+        raise VeoRequestError("instances must hold one object with a prompt")
+    instance = instances[0]
+    parameters = payload.get("parameters") or {}
+    if not isinstance(parameters, Mapping):
+        raise VeoRequestError("parameters must be an object")
+    prompt = instance.get("prompt")
+    image = _image_bytes(instance)
+    if not isinstance(prompt, str) or not (prompt.strip() or image):
+        raise VeoRequestError("instances[0].prompt must be a non-empty string")
+    try:
+        ratio = parse_ratio(parameters.get("aspectRatio"), default="16:9")
+    except AspectRatioError as exc:
+        raise VeoRequestError(str(exc)) from exc
+    seconds = _whole(parameters, "durationSeconds", 8, 1, MAX_SECONDS)
+    samples = _whole(parameters, "sampleCount", 1, 1, _MAX_SAMPLES)
+    storage = parameters.get("storageUri")
+    if storage is not None and (not isinstance(storage, str) or not storage.startswith("gs://")):
+        raise VeoRequestError("parameters.storageUri must be a gs:// URI")
+    clips = [ClipSpec(prompt, ratio, seconds, sample, image) for sample in range(samples)]
+    return clips, storage
+
+
+class VeoRoutes:
+    """Endpoints bound to one emulator's state."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self._state = state
+
+    async def predict(
+        self, request: Request, model: str, project: str | None, location: str | None
+    ) -> Response:
+        started = await begin(request, self._state, "predictLongRunning", google_error)
+        if isinstance(started, Response):
+            return started
+        call = started
+        try:
+            clips, storage = clips_for(call.payload)
+        except VeoRequestError as exc:
+            return google_error(400, str(exc))
+        # Express-mode calls have no project in the path; Vertex still names one in the operation.
+        number = project_number(project or "express")
+        resource = (
+            f"projects/{number}/locations/{location or 'us-central1'}"
+            f"/publishers/google/models/{model}"
+        )
+        operation = Operation(
+            name=self._state.operations.new_name(resource, call.body),
+            clips=clips,
+            latency_s=self._state.latency.video_s,
+            storage_uri=storage,
+            outcome=_FAULT_OUTCOMES.get(call.fault or "", "video"),
+        )
+        self._state.operations.add(operation)
+        self._state.count_submission()
+        operation.start_encoding()
+        document = {"name": operation.name}
+        if call.fault == "drop_after_accept":
+            return await call.drop()
+        if call.fault == "malformed":
+            return malformed(document)
+        return json_response(document)
+
+    async def fetch(self, request: Request) -> Response:
+        started = await begin(request, self._state, "fetchPredictOperation", google_error)
+        if isinstance(started, Response):
+            return started
+        call = started
+        name = call.payload.get("operationName")
+        if not isinstance(name, str) or not name:
+            return google_error(400, "operationName must be a non-empty string")
+        operation = self._state.operations.get(name)
+        if operation is None:
+            return google_error(404, f"Operation {name} was not found.")
+        outcome = _FAULT_OUTCOMES.get(call.fault or "")
+        if outcome is not None:
+            operation.outcome = outcome
+            operation.cancel()
+        document = await operation.finished() if operation.is_done() else {"name": name}
+        if call.fault == "drop_after_accept":
+            return await call.drop()
+        if call.fault == "malformed":
+            return malformed(document)
+        return json_response(document)
+
+    async def lookup(self, request: Request, name: str) -> Response:
+        """The same document for a plain ``GET`` of the operation's name."""
+        self._state.count("fetchPredictOperation", request.scope.get("client"))
+        operation = self._state.operations.get(name)
+        if operation is None:
+            return google_error(404, f"Operation {name} was not found.")
+        return json_response(await operation.finished() if operation.is_done() else {"name": name})
