@@ -1,0 +1,128 @@
+"""Turn OpenAI SDK exceptions from OpenRouter calls into storyreel's ProviderError family."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from storyreel.errors import ContentBlockedError, ProviderError
+from storyreel.logs import redact
+
+if TYPE_CHECKING:
+    import openai
+
+PROVIDER = "openrouter"
+_DETAIL_CHARS = 200
+# OpenRouter answers 403 when a model's moderation flagged the input.
+_MODERATION_WORDS = ("moderation", "flagged")
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            value = float(millis) / 1000
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and value >= 0:
+            return value
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+        return max(0.0, seconds)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _detail(body: object, fallback: str) -> str:
+    message = body.get("message") if isinstance(body, Mapping) else None
+    text = message if isinstance(message, str) and message else fallback
+    text = " ".join(redact(text).split())
+    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+
+
+def provider_error(exc: Exception, *, model: str) -> ProviderError:
+    """The ProviderError for an exception the OpenAI SDK raised calling ``model``."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderError(
+            f"OpenRouter did not answer in time calling {model}; try again later "
+            "or raise openrouter.timeout_s.",
+            provider=PROVIDER,
+            retryable=True,
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderError(
+            "Could not connect to OpenRouter; check the network and openrouter.base_url.",
+            provider=PROVIDER,
+            retryable=True,
+        )
+    if not isinstance(exc, openai.APIStatusError):
+        return ProviderError(
+            f"OpenRouter sent a response that could not be read ({type(exc).__name__}) "
+            f"calling {model}; try again later.",
+            provider=PROVIDER,
+            retryable=True,
+        )
+    return _status_error(exc, model=model)
+
+
+def _status_error(exc: openai.APIStatusError, *, model: str) -> ProviderError:
+    status = exc.status_code
+    wait = parse_retry_after(exc.response.headers)
+    if status == 401:
+        # Never echo the provider's message here: some include a fragment of the key.
+        return ProviderError(
+            "OpenRouter rejected the API key (HTTP 401): check OPENAI_API_KEY "
+            "(it must hold your OpenRouter key).",
+            provider=PROVIDER,
+            status=status,
+        )
+    detail = _detail(exc.body, exc.message)
+    if status == 402:
+        message = (
+            f"OpenRouter refused the request for lack of credits (HTTP 402): {detail}. "
+            "Add credits to the OpenRouter account or choose a cheaper openrouter.model."
+        )
+        return ProviderError(message, provider=PROVIDER, status=status)
+    if status == 403:
+        if any(word in detail.lower() for word in _MODERATION_WORDS):
+            return ContentBlockedError(
+                f"OpenRouter's moderation blocked the request to {model}: {detail}",
+                provider=PROVIDER,
+                reasons=[detail],
+            )
+        message = f"OpenRouter denied the request to {model} (HTTP 403): {detail}"
+        return ProviderError(message, provider=PROVIDER, status=status)
+    if status == 404:
+        message = (
+            f"OpenRouter found no such model or route (HTTP 404) for {model}: {detail}. "
+            "Check openrouter.model and openrouter.base_url."
+        )
+        return ProviderError(message, provider=PROVIDER, status=status)
+    if status == 429:
+        after = f"; retry after {wait:g} s" if wait is not None else "; try again later"
+        message = f"OpenRouter's rate limit was hit (HTTP 429) calling {model}{after}."
+        return ProviderError(
+            message, provider=PROVIDER, status=status, retryable=True, retry_after_s=wait
+        )
+    retryable = status == 408 or status >= 500
+    hint = "try again later" if retryable else "the request was not accepted"
+    message = f"OpenRouter answered HTTP {status} calling {model}: {detail} ({hint})."
+    return ProviderError(
+        message, provider=PROVIDER, status=status, retryable=retryable, retry_after_s=wait
+    )

@@ -1,0 +1,244 @@
+"""The writing service: stories, memes, posts, ideas and character profiles from the LLM."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from storyreel.errors import InputError
+from storyreel.services.images import image_urls
+from storyreel.services.json_schema import flat_schema
+from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Usage
+from storyreel.services.story_rules import finish_story, given_characters
+from storyreel.services.structured import (
+    ChatClient,
+    StructuredRequest,
+    complete_structured,
+    render_prompt,
+)
+from storyreel.services.writing_models import (
+    CONTENT_FORMATS,
+    CONTENT_MODELS,
+    THREAD_POST_MAX_CHARS,
+    CharacterAnalysis,
+    CharacterProfile,
+    CharactersDraft,
+    Content,
+    IdeaList,
+    IdeasDraft,
+    Meme,
+    MemeDraft,
+    StoryDraft,
+    WrittenStory,
+)
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 4000
+MAX_STYLE_CHARS = 300
+MAX_IDEAS = 20
+MAX_PROFILES = 10
+
+
+def _text(value: object, what: str, limit: int = MAX_TEXT_CHARS) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{what} is empty; give a few words")
+    text = value.strip()
+    if len(text) > limit:
+        raise InputError(f"{what} is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+def _optional_text(value: str | None, what: str, limit: int) -> str | None:
+    return None if value is None or not value.strip() else _text(value, what, limit)
+
+
+def _count(value: object, what: str, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise InputError(f"{what} must be a whole number from 1 to {high}, got {value!r}")
+    return value
+
+
+def _exactly(field: str, count: int) -> Any:
+    def check(draft: Any) -> None:
+        got = len(getattr(draft, field))
+        if got != count:
+            raise ValueError(f"{field} must hold exactly {count} items, got {got}")
+
+    return check
+
+
+class WritingService:
+    """One method per writing operation, each one structured LLM call (plus one repair at most).
+
+    ``client`` is an ``AsyncOpenAI`` pointed at OpenRouter (or anything with the same
+    ``chat.completions.create``); ``model`` writes text, ``vision_model`` reads images.
+    """
+
+    def __init__(self, client: ChatClient, *, model: str, vision_model: str) -> None:
+        self._client = client
+        self._model = model
+        self._vision_model = vision_model
+
+    def _messages(
+        self, user: str | list[ChatCompletionContentPartParam]
+    ) -> list[ChatCompletionMessageParam]:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": render_prompt("system")},
+            {"role": "user", "content": user},
+        ]
+        return messages
+
+    def _log(self, what: str, usage: Usage) -> None:
+        logger.info(
+            "%s: %d prompt + %d completion tokens",
+            what,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+        )
+
+    async def story(
+        self,
+        idea: str,
+        *,
+        segments: int = 5,
+        style: str | None = None,
+        characters: Iterable[Character | CharacterProfile] | None = None,
+        duration_seconds: int | None = None,
+    ) -> WrittenStory:
+        """A story in exactly ``segments`` (1..20) clips.
+
+        Every clip prompt that features a character (its name appears in the narration or
+        the prompt) carries that character's description verbatim, each character is in at
+        least one prompt, ``style`` is in every prompt, and durations are 4, 6 or 8 seconds
+        (``duration_seconds`` for all when given). Given ``characters`` are kept as they are.
+        """
+        idea = _text(idea, "idea")
+        count = _count(segments, "segments", MAX_SEGMENTS)
+        style = _optional_text(style, "style", MAX_STYLE_CHARS)
+        if duration_seconds is not None and duration_seconds not in VEO_DURATIONS:
+            raise InputError(f"duration_seconds must be 4, 6 or 8, got {duration_seconds!r}")
+        cast_list = given_characters(characters)
+        prompt = render_prompt(
+            "story",
+            idea=idea,
+            segments=str(count),
+            duration_block=(
+                f"Every segment lasts {duration_seconds} seconds."
+                if duration_seconds
+                else "Choose each segment's duration_seconds from 4, 6 and 8 to suit its moment."
+            ),
+            style_block=(
+                f"Visual style of every clip: {style}. Put these words in every visual_prompt."
+                if style
+                else ""
+            ),
+            characters_block=_characters_block(cast_list),
+        )
+        request = StructuredRequest(
+            model=self._model,
+            name="story",
+            schema=flat_schema(StoryDraft, arrays={"segments": (count, count)}),
+            messages=self._messages(prompt),
+        )
+        draft, usage = await complete_structured(
+            self._client, request, StoryDraft, _exactly("segments", count)
+        )
+        story = finish_story(draft, style=style, given=cast_list, duration_seconds=duration_seconds)
+        self._log("story", usage)
+        return WrittenStory(**dict(story), usage=usage)
+
+    async def meme(self, topic: str, *, style: str | None = None) -> Meme:
+        """A meme: top and bottom text, an image prompt, a caption and hashtags."""
+        topic = _text(topic, "topic")
+        style = _optional_text(style, "style", MAX_STYLE_CHARS)
+        block = f"Visual style of the image: {style}. Put it in the image_prompt." if style else ""
+        request = StructuredRequest(
+            model=self._model,
+            name="meme",
+            schema=flat_schema(MemeDraft),
+            messages=self._messages(render_prompt("meme", topic=topic, style_block=block)),
+        )
+        draft, usage = await complete_structured(self._client, request, MemeDraft)
+        if style and style not in draft.image_prompt:
+            draft.image_prompt = f"{draft.image_prompt.rstrip('. ')}. Style: {style}."
+        self._log("meme", usage)
+        return Meme(**dict(draft), usage=usage)
+
+    async def content(self, prompt: str, *, format: str = "post") -> Content:
+        """Free content in one ``format``: post, thread (posts of at most 280 characters),
+        script (hook, scenes, call to action) or caption."""
+        prompt = _text(prompt, "prompt")
+        if format not in CONTENT_FORMATS:
+            choices = ", ".join(CONTENT_FORMATS)
+            raise InputError(f"unknown format {format!r}; choose one of {choices}")
+        draft_model, result_model = CONTENT_MODELS[format]
+        text = render_prompt(
+            f"content_{format}", prompt=prompt, post_chars=str(THREAD_POST_MAX_CHARS)
+        )
+        request = StructuredRequest(
+            model=self._model,
+            name=format,
+            schema=flat_schema(draft_model),
+            messages=self._messages(text),
+        )
+        draft, usage = await complete_structured(self._client, request, draft_model)
+        self._log(f"content ({format})", usage)
+        return cast(Content, result_model.model_validate({**dict(draft), "usage": usage}))
+
+    async def trending_ideas(self, niche: str, *, count: int = 5) -> IdeaList:
+        """``count`` (1..20) video ideas likely to trend in ``niche``.
+
+        The model has no web access and no live trend data: these are its judgement of what
+        is likely to do well, not facts about what is trending.
+        """
+        niche = _text(niche, "niche")
+        count = _count(count, "count", MAX_IDEAS)
+        request = StructuredRequest(
+            model=self._model,
+            name="trending_ideas",
+            schema=flat_schema(IdeasDraft, arrays={"ideas": (count, count)}),
+            messages=self._messages(render_prompt("ideas", niche=niche, count=str(count))),
+        )
+        draft, usage = await complete_structured(
+            self._client, request, IdeasDraft, _exactly("ideas", count)
+        )
+        self._log("ideas", usage)
+        return IdeaList(niche=niche, ideas=draft.ideas, usage=usage)
+
+    async def characters(self, images: Sequence[str | os.PathLike[str]]) -> CharacterAnalysis:
+        """Profiles of the characters in 1..10 images, by the vision model.
+
+        Local PNG/JPEG/WebP files (at most 20 MB each) are sent inline as data URLs;
+        http(s) URLs are passed to the model as they are, never fetched by storyreel.
+        """
+        urls = image_urls(images)
+        count_text = "image" if len(urls) == 1 else f"{len(urls)} images"
+        parts: list[ChatCompletionContentPartParam] = [
+            {"type": "text", "text": render_prompt("characters", count_text=count_text)}
+        ]
+        parts += [{"type": "image_url", "image_url": {"url": url}} for url in urls]
+        request = StructuredRequest(
+            model=self._vision_model,
+            name="character_profiles",
+            schema=flat_schema(CharactersDraft, arrays={"characters": (0, MAX_PROFILES)}),
+            messages=self._messages(parts),
+        )
+        draft, usage = await complete_structured(self._client, request, CharactersDraft)
+        self._log("characters", usage)
+        return CharacterAnalysis(characters=draft.characters[:MAX_PROFILES], usage=usage)
+
+
+def _characters_block(characters: list[Character]) -> str:
+    if not characters:
+        return ""
+    lines = [f"- {c.name}: {c.description}" for c in characters]
+    return (
+        "Use these characters, keep their names, and copy each description word for word "
+        "into every visual_prompt the character appears in:\n" + "\n".join(lines)
+    )
