@@ -1,0 +1,266 @@
+"""Media work on Google: Veo clips (submit, poll, verify, save) and thumbnail images."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from storyreel.errors import ConfigError, InputError, ProviderError
+from storyreel.services import google_errors as gerr
+from storyreel.services.genai_protocol import GenaiClient
+from storyreel.services.media_files import image_size, mp4_duration, write_atomic
+from storyreel.services.media_models import ImageResult, VideoRequest, VideoResult
+from storyreel.services.media_results import image_payload, video_payload
+from storyreel.services.polling import PollSchedule, backoff_delays, poll_until_done
+from storyreel.settings import Settings
+
+if TYPE_CHECKING:
+    from google.genai import types
+
+logger = logging.getLogger(__name__)
+
+VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
+IMAGE_ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+# A refused submit (429/503, or a connection that never opened) is retried on this schedule,
+# or after the server's Retry-After when it sent one; beyond MAX_RETRY_AFTER_S the caller decides.
+SUBMIT_RETRY_INITIAL_S = 1.0
+SUBMIT_RETRY_MAX_S = 16.0
+MAX_RETRY_AFTER_S = 60.0
+
+
+class SubmitOutcomeUnknown(ProviderError):
+    """The submit may or may not have reached Google (connection dropped/timed out after sending).
+
+    Google may be generating, and billing, the clip; there is no operation name to poll.
+    Submitting again may pay twice, which is why nothing retries this on its own.
+    """
+
+
+class MediaService:
+    """Veo clips and thumbnail images through google-genai.
+
+    ``sleep`` and ``clock`` are the waiting and timing functions (seams for tests).
+    """
+
+    def __init__(
+        self,
+        client: GenaiClient,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._sleep = sleep
+        self._clock = clock
+
+    def video_request(
+        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+    ) -> VideoRequest:
+        """A VideoRequest for ``prompt``, the rest from ``settings.video``."""
+        video = self._settings.video
+        if not prompt.strip():
+            raise InputError("the video prompt is empty")
+        duration = video.duration_seconds if duration_seconds is None else duration_seconds
+        if duration not in (4, 6, 8):
+            raise InputError(f"Veo makes clips of 4, 6 or 8 seconds, not {duration}")
+        ratio = aspect_ratio or video.aspect_ratio
+        if ratio not in VIDEO_ASPECT_RATIOS:
+            raise InputError(
+                f"Veo makes clips in {' or '.join(VIDEO_ASPECT_RATIOS)}, not {ratio!r}"
+            )
+        return VideoRequest(
+            prompt=prompt.strip(),
+            duration_seconds=duration,
+            aspect_ratio=ratio,
+            resolution=video.resolution,
+            negative_prompt=video.negative_prompt,
+            generate_audio=video.generate_audio,
+        )
+
+    async def submit_video(self, request: VideoRequest, *, label: str) -> str:
+        """Start generating one clip and return the operation name at once.
+
+        Refusals (429/503, or no connection) are retried here with backoff, honouring
+        Retry-After. Raises SubmitOutcomeUnknown when the request may have reached Google
+        (a 500/502/504, a dropped connection or an unreadable answer): never retried here.
+        """
+        self._require_vertex(label)
+        source, config = self._video_call(request)
+        what = f"submitting {label}"
+        attempts = self._settings.google.max_retries + 1
+        delays = backoff_delays(SUBMIT_RETRY_INITIAL_S, SUBMIT_RETRY_MAX_S)
+        for attempt in range(1, attempts + 1):
+            try:
+                operation = await self._client.aio.models.generate_videos(
+                    model=self._settings.google.video_model, source=source, config=config
+                )
+            except Exception as exc:
+                failure = gerr.submit_failure(exc, what=what)
+                if failure.unknown:
+                    raise _unknown(failure.error) from exc
+                error = failure.error
+                # The server's Retry-After, when it sent one, is the schedule to follow.
+                delay = next(delays)
+                if isinstance(error, ProviderError) and error.retry_after_s is not None:
+                    delay = error.retry_after_s
+                if not failure.refused or attempt == attempts or delay > MAX_RETRY_AFTER_S:
+                    raise error from exc
+                logger.info("%s: refused (%s); retrying in %.1f s", label, error, delay)
+                await self._sleep(delay)
+                continue
+            if not operation.name:
+                raise SubmitOutcomeUnknown(
+                    f"Google accepted {label} but returned no operation name to poll",
+                    provider=gerr.PROVIDER,
+                    retryable=True,
+                )
+            logger.info("%s: submitted as %s", label, operation.name)
+            return operation.name
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def wait_video(
+        self,
+        operation: str,
+        dest: Path,
+        *,
+        label: str,
+        on_poll: Callable[[int], None] | None = None,
+    ) -> VideoResult:
+        """Poll ``operation`` until it finishes, then verify the MP4 and write it to ``dest``.
+
+        Works for an operation submitted by another process (a resumed job). Transient
+        poll failures are absorbed until ``video.timeout_s``; ``on_poll(n)`` is called
+        after the n-th poll.
+        """
+        from google.genai import types
+
+        self._require_vertex(label)
+        video = self._settings.video
+        pending = types.GenerateVideosOperation.model_validate({"name": operation})
+        finished = await poll_until_done(
+            lambda: self._client.aio.operations.get(pending),
+            operation=operation,
+            label=label,
+            schedule=PollSchedule(video.poll_initial_s, video.poll_max_s, video.timeout_s),
+            sleep=self._sleep,
+            clock=self._clock,
+            on_poll=on_poll,
+        )
+        return await self._save_video(finished, operation, dest, label)
+
+    async def generate_thumbnail(
+        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+    ) -> ImageResult:
+        """Generate one image with the image model and write it (PNG or JPEG) to ``dest``."""
+        from google.genai import types
+
+        if not prompt.strip():
+            raise InputError("the thumbnail prompt is empty")
+        ratio = aspect_ratio or self._settings.video.aspect_ratio
+        if ratio not in IMAGE_ASPECT_RATIOS:
+            choices = ", ".join(IMAGE_ASPECT_RATIOS)
+            raise InputError(f"unsupported image aspect ratio {ratio!r}: use one of {choices}")
+        config = types.GenerateContentConfig(
+            response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio=ratio)
+        )
+        what = "the thumbnail"
+        try:
+            response = await self._client.aio.models.generate_content(
+                model=self._settings.google.image_model, contents=prompt.strip(), config=config
+            )
+        except Exception as exc:
+            raise gerr.call_error(exc, what=f"making {what}") from exc
+        payload = image_payload(response, what=what)
+        try:
+            width, height = image_size(payload.data)
+        except ValueError as exc:
+            raise ProviderError(
+                f"the image for {what} could not be read ({exc}); nothing was saved",
+                provider=gerr.PROVIDER,
+            ) from exc
+        await _write(dest, payload.data, what=what)
+        return ImageResult(path=dest, mime_type=payload.mime_type, width=width, height=height)
+
+    def _require_vertex(self, label: str) -> None:
+        if not self._settings.google.vertexai:
+            raise ConfigError(
+                f"cannot make {label}: Veo is only offered in Vertex AI mode in google-genai 3.x, "
+                "and google.vertexai is false. Set google.vertexai: true (or "
+                "STORYREEL_GOOGLE__VERTEXAI=true) with GOOGLE_STUDIO_API_KEY (express mode) or "
+                "google.project and Application Default Credentials"
+            )
+
+    def _video_call(
+        self, request: VideoRequest
+    ) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
+        from google.genai import types
+
+        image = None
+        if request.first_frame is not None:
+            image = types.Image(
+                image_bytes=request.first_frame, mime_type=request.first_frame_mime or "image/png"
+            )
+        source = types.GenerateVideosSource(prompt=request.prompt, image=image)
+        config = types.GenerateVideosConfig(
+            aspect_ratio=request.aspect_ratio,
+            duration_seconds=request.duration_seconds,
+            resolution=request.resolution,
+            negative_prompt=request.negative_prompt,
+            generate_audio=request.generate_audio,
+            number_of_videos=1,
+            output_gcs_uri=self._settings.video.output_gcs_uri,
+            # A paid call: the client's retry policy must never repeat it blindly.
+            http_options=types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1)),
+        )
+        return source, config
+
+    async def _save_video(
+        self, finished: types.GenerateVideosOperation, operation: str, dest: Path, label: str
+    ) -> VideoResult:
+        payload = video_payload(finished, label=label)
+        if payload.data is None:
+            if not self._settings.video.output_gcs_uri:
+                raise ProviderError(
+                    f"Veo returned only a link for {label} ({payload.uri}) and no bytes",
+                    provider=gerr.PROVIDER,
+                )
+            return VideoResult(dest, operation, 0, None, payload.uri)
+        await _write(dest, payload.data, what=label, operation=operation)
+        duration = await asyncio.to_thread(mp4_duration, dest)
+        logger.info("%s: saved %d bytes to %s", label, len(payload.data), dest)
+        return VideoResult(dest, operation, len(payload.data), duration, payload.uri)
+
+
+async def _write(dest: Path, data: bytes, *, what: str, operation: str | None = None) -> None:
+    try:
+        await asyncio.to_thread(write_atomic, dest, data)
+    except OSError as exc:
+        again = f"; operation {operation} can be polled again to fetch it" if operation else ""
+        raise InputError(f"cannot write {what} to {dest}: {exc.strerror or exc}{again}") from exc
+
+
+def _unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:
+    status = error.status if isinstance(error, ProviderError) else None
+    return SubmitOutcomeUnknown(
+        f"{error}. Google may have accepted it and be generating (and billing) a clip "
+        "with no operation name to poll",
+        provider=gerr.PROVIDER,
+        status=status,
+        retryable=True,
+    )
+
+
+__all__ = [
+    "GenaiClient",
+    "ImageResult",
+    "MediaService",
+    "SubmitOutcomeUnknown",
+    "VideoRequest",
+    "VideoResult",
+]

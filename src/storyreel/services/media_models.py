@@ -1,0 +1,49 @@
+"""The values the media service takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VideoRequest(BaseModel):
+    """Everything one Veo clip is made from. Serializable (bytes as base64) for job stores."""
+
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    prompt: str = Field(min_length=1)
+    duration_seconds: Literal[4, 6, 8]
+    aspect_ratio: str
+    resolution: str
+    negative_prompt: str | None = None
+    generate_audio: bool = False
+    first_frame: bytes | None = None
+    first_frame_mime: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """A finished clip. With ``video.output_gcs_uri`` Google may return only ``uri``: then
+    nothing is written, ``path`` does not exist and ``bytes`` is 0."""
+
+    path: Path
+    operation: str
+    bytes: int
+    duration_seconds: float | None
+    uri: str | None
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """A saved thumbnail."""
+
+    path: Path
+    mime_type: str
+    width: int
+    height: int
+
+
+__all__ = ["ImageResult", "VideoRequest", "VideoResult"]

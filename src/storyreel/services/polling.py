@@ -1,0 +1,116 @@
+"""Backoff schedules and the polling loop of long-running operations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from storyreel.errors import ProviderError
+from storyreel.services import google_errors as gerr
+
+logger = logging.getLogger(__name__)
+
+# Unreadable poll answers in a row before polling gives up with a clear error.
+MAX_MALFORMED_POLLS = 3
+
+
+def backoff_delays(initial_s: float, cap_s: float, factor: float = 2.0) -> Iterator[float]:
+    """An endless exponential schedule: ``initial_s``, doubling, never above ``cap_s``.
+
+    >>> import itertools
+    >>> list(itertools.islice(backoff_delays(0.05, 0.2), 5))
+    [0.05, 0.1, 0.2, 0.2, 0.2]
+    """
+    delay = min(initial_s, cap_s)
+    while True:
+        yield delay
+        delay = min(delay * factor, cap_s)
+
+
+class Pollable(Protocol):
+    """A long-running operation's state, as a poll returns it."""
+
+    @property
+    def done(self) -> bool | None: ...
+
+
+OperationT = TypeVar("OperationT", bound=Pollable)
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Sleep ``initial_s`` before the first poll, doubling to ``max_s``; stop at ``timeout_s``."""
+
+    initial_s: float
+    max_s: float
+    timeout_s: float
+
+
+async def poll_until_done(
+    poll: Callable[[], Awaitable[OperationT]],
+    *,
+    operation: str,
+    label: str,
+    schedule: PollSchedule,
+    sleep: Callable[[float], Awaitable[object]],
+    clock: Callable[[], float],
+    on_poll: Callable[[int], None] | None = None,
+) -> OperationT:
+    """Call ``poll`` on the schedule until it reports ``done``, and return that answer.
+
+    A poll is idempotent, so throttling, 5xx, network failures and (up to
+    MAX_MALFORMED_POLLS in a row) unreadable answers are polled through until the
+    timeout; other errors are raised at once. ``on_poll(n)`` follows the n-th poll.
+    """
+    deadline = clock() + schedule.timeout_s
+    delays = backoff_delays(schedule.initial_s, schedule.max_s)
+    polls = malformed = 0
+    last_problem: str | None = None
+    while True:
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise _timeout(schedule.timeout_s, operation, label, last_problem)
+        await sleep(min(next(delays), remaining))
+        polls += 1
+        try:
+            current = await poll()
+        except Exception as exc:
+            problem = gerr.transient_poll_problem(exc, what=f"polling {label} ({operation})")
+            malformed = malformed + 1 if isinstance(exc, ValueError) else 0
+            if malformed >= MAX_MALFORMED_POLLS:
+                raise ProviderError(
+                    f"Google answered {malformed} polls in a row for {label} with {problem}; "
+                    f"operation {operation} can be polled again later",
+                    provider=gerr.PROVIDER,
+                    retryable=True,
+                ) from exc
+            last_problem = problem
+            logger.warning("%s: poll %d failed (%s); polling on", label, polls, problem)
+            continue
+        finally:
+            if on_poll is not None:
+                on_poll(polls)
+        malformed = 0
+        if current.done:
+            return current
+
+
+def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) -> ProviderError:
+    seen = f"; the last poll failed with {problem}" if problem else ""
+    return ProviderError(
+        f"timed out after {timeout_s:g} s waiting for {label}{seen}. Operation {operation} "
+        "may still finish: resuming polls it again without paying twice",
+        provider=gerr.PROVIDER,
+        status=None,
+        retryable=True,
+    )
+
+
+__all__ = [
+    "MAX_MALFORMED_POLLS",
+    "PollSchedule",
+    "backoff_delays",
+    "poll_until_done",
+]
