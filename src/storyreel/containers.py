@@ -12,6 +12,7 @@ from storyreel.connectors.gemini import build_genai_client
 from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
 from storyreel.logs import register_secrets
+from storyreel.services.media import MediaService
 from storyreel.settings import Settings, load_settings
 
 
@@ -43,6 +44,9 @@ class Container(containers.DeclarativeContainer):
     genai_client = providers.Singleton(
         _tracked, client_registry, build_genai_client, settings=config, endpoints=endpoints
     )
+
+    # Services.
+    media_service = providers.Factory(MediaService, client=genai_client, settings=config)
 
 
 def create_container(

@@ -68,6 +68,10 @@ def _register() -> None:
     if _registered:
         return
     _registered.append(True)
+    from storyreel.cli import media_cmd
+
+    app.command("video")(media_cmd.video)
+    app.command("thumbnail")(media_cmd.thumbnail)
 
 
 def run(argv: list[str] | None = None) -> None:
