@@ -39,7 +39,9 @@ def _leaf() -> st.SearchStrategy[dict[str, Any]]:
             schema = {"type": "string", "format": fmt}
         return schema
 
-    def integer(low: int, span: int, exclusive: bool) -> dict[str, Any]:
+    def integer(low: int, span: int, exclusive: bool, step: int | None) -> dict[str, Any]:
+        if step is not None:
+            return {"type": "integer", "multipleOf": step, "minimum": low, "maximum": low + step}
         if exclusive:
             return {"type": "integer", "exclusiveMinimum": low, "exclusiveMaximum": low + span + 2}
         return {"type": "integer", "minimum": low, "maximum": low + span}
@@ -60,7 +62,13 @@ def _leaf() -> st.SearchStrategy[dict[str, Any]]:
             st.integers(0, 200),
             st.sampled_from([None, None, "date-time", "date", "email", "uri", "uuid"]),
         ),
-        st.builds(integer, bounds, st.integers(0, 30), st.booleans()),
+        st.builds(
+            integer,
+            bounds,
+            st.integers(0, 30),
+            st.booleans(),
+            st.sampled_from([None, None, 2, 5, 7]),
+        ),
         st.builds(
             number,
             st.floats(-100, 100, allow_nan=False),

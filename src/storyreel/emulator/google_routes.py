@@ -55,7 +55,9 @@ def credential(request: Request) -> str | None:
     if key:
         return key
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 class GoogleRoutes:

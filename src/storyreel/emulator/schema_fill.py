@@ -9,11 +9,10 @@ deeply), ``allOf`` merges, and Google's upper-case OpenAPI-style types.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from storyreel.emulator.numbers import integer_for, number_for
 from storyreel.emulator.strings import string_for
 from storyreel.emulator.text import seeded
 
@@ -33,14 +32,6 @@ def fill(schema: Schema | bool, prompt: str) -> Any:
 def _as_int(value: Any) -> int | None:
     # Google's proto JSON may send int64 bounds such as minItems as strings.
     return None if value is None else int(value)
-
-
-def _numeric(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _singular(name: str) -> str:
@@ -103,9 +94,9 @@ class _Filler:
         if kind == "array":
             return self._array(schema, name, path, depth)
         if kind == "integer":
-            return self._integer(schema, name, path)
+            return integer_for(schema, name, seeded(self._prompt, path))
         if kind == "number":
-            return self._number(schema, path)
+            return number_for(schema, seeded(self._prompt, path))
         if kind == "boolean":
             return seeded(self._prompt, path).random() < 0.5
         if kind == "null":
@@ -193,64 +184,3 @@ class _Filler:
             if item not in unique:
                 unique.append(item)
         return unique if len(unique) >= low else values
-
-    def _bounds(self, schema: Schema) -> tuple[float | None, float | None, bool, bool]:
-        low, high = schema.get("minimum"), schema.get("maximum")
-        low_open = high_open = False
-        ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-        if ex_low is True or ex_high is True:  # draft 4: booleans qualify minimum/maximum
-            low_open, high_open = ex_low is True, ex_high is True
-        if _numeric(ex_low) and (low is None or ex_low >= low):
-            low, low_open = ex_low, True
-        if _numeric(ex_high) and (high is None or ex_high <= high):
-            high, high_open = ex_high, True
-        return _float(low), _float(high), low_open, high_open
-
-    def _integer(self, schema: Schema, name: str, path: str) -> int:
-        low, high, low_open, high_open = self._bounds(schema)
-        lo = None if low is None else (math.floor(low) + 1 if low_open else math.ceil(low))
-        hi = None if high is None else (math.ceil(high) - 1 if high_open else math.floor(high))
-        if lo is None:
-            lo = 1 if hi is None or hi >= 1 else hi - 9
-        if hi is None:
-            hi = lo + 9
-        step = schema.get("multipleOf")
-        if isinstance(step, int | float) and step > 0 and float(step).is_integer():
-            unit = int(step)
-            first, last = -(-lo // unit), hi // unit
-            return (
-                unit * (first + seeded(self._prompt, path).randrange(last - first + 1))
-                if (last >= first)
-                else unit * first
-            )
-        preferred = _preferred_integer(name)
-        if preferred is not None and lo <= preferred <= hi:
-            return preferred
-        return lo if hi < lo else seeded(self._prompt, path).randint(lo, hi)
-
-    def _number(self, schema: Schema, path: str) -> float:
-        low, high, low_open, high_open = self._bounds(schema)
-        rng = seeded(self._prompt, path)
-        if low is not None and high is not None:
-            candidate = round(low + (high - low) * (0.2 + 0.6 * rng.random()), 2)
-            inside = (low < candidate if low_open else low <= candidate) and (
-                candidate < high if high_open else candidate <= high
-            )
-            return candidate if inside else (low + high) / 2
-        if low is not None:
-            return low + 1.5 if low_open else low + round(rng.random() * 10, 2)
-        if high is not None:
-            return high - 1.5 if high_open else high - round(rng.random() * 10, 2)
-        return round(rng.random() * 10, 2)
-
-
-_PREFERRED: Final = (
-    (re.compile(r"year"), 2025),
-    (re.compile(r"duration|seconds|length_s"), 8),
-    (re.compile(r"count|number|num_|total"), 3),
-)
-
-
-def _preferred_integer(name: str) -> int | None:
-    lowered = name.lower()
-    return next((value for pattern, value in _PREFERRED if pattern.search(lowered)), None)

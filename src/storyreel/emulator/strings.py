@@ -28,6 +28,7 @@ _Rule = tuple[frozenset[str], Callable[[Prose, set[str]], str]]
 def _rule(words: str, make: Callable[[Prose, set[str]], str]) -> _Rule:
     return frozenset(words.split()), make
 
+
 # Checked in order: the first rule whose words meet the property name's words wins.
 _RULES: Final = (
     _rule("url uri link href website", lambda p, _: f"https://example.com/{p.slug()}"),
