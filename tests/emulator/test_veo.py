@@ -11,6 +11,7 @@ import httpx2
 import pytest
 from google import genai
 from google.genai import errors, types
+from PIL import Image
 
 from storyreel.emulator import EmulatorServer
 
@@ -153,3 +154,25 @@ def test_veo_operation_get_by_name(server: EmulatorServer, genai_client: genai.C
     response = httpx2.get(f"{server.url}/v1beta1/{operation.name}", headers={"x-goog-api-key": "k"})
     assert response.status_code == 200
     assert response.json()["name"] == operation.name
+
+
+def test_veo_image_to_video_starts_from_the_image(
+    genai_client: genai.Client, control: Control
+) -> None:
+    control.configure(video_latency_s=0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (90, 160), (0, 0, 255)).save(buffer, format="PNG")
+    operation = genai_client.models.generate_videos(
+        model=MODEL,
+        source=types.GenerateVideosSource(
+            image=types.Image(image_bytes=buffer.getvalue(), mime_type="image/png")
+        ),
+        config=types.GenerateVideosConfig(duration_seconds=1, aspect_ratio="9:16"),
+    )
+    data = _video_bytes(_wait(genai_client, operation))
+    with av.open(io.BytesIO(data)) as container:
+        frame = next(container.decode(video=0)).to_image()
+    red, green, blue = frame.getpixel((20, 600))  # type: ignore[misc]
+    assert green < 60
+    assert blue > 200
+    assert red < 60

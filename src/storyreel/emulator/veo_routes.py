@@ -53,10 +53,10 @@ def clips_for(payload: Mapping[str, Any]) -> tuple[list[ClipSpec], str | None]:
     parameters = payload.get("parameters") or {}
     if not isinstance(parameters, Mapping):
         raise VeoRequestError("parameters must be an object")
-    prompt = instance.get("prompt")
+    prompt = instance.get("prompt", "")
     image = _image_bytes(instance)
     if not isinstance(prompt, str) or not (prompt.strip() or image):
-        raise VeoRequestError("instances[0].prompt must be a non-empty string")
+        raise VeoRequestError("instances[0] needs a non-empty prompt, an image, or both")
     try:
         ratio = parse_ratio(parameters.get("aspectRatio"), default="16:9")
     except AspectRatioError as exc:
