@@ -12,6 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import av
+
 from storyreel.emulator.video import ClipSpec, make_mp4
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ class Operation:
             assert self.encoding is not None
             try:
                 encoded = await asyncio.shield(self.encoding)
-            except (ValueError, OSError) as exc:
+            except (ValueError, OSError, av.FFmpegError) as exc:
                 logger.exception("encoding failed for %s", self.name)
                 return self._error(f"Video encoding failed: {exc}")
             videos = [{"bytesBase64Encoded": data, "mimeType": "video/mp4"} for data in encoded]
