@@ -1,0 +1,97 @@
+"""Where the pipeline records its steps (a job store, or memory) and how it reports progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from storyreel.jobs.models import StepRecord
+from storyreel.jobs.store import JobStore
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step changed phase.
+
+    ``key`` is ``story``, ``clip-NN`` or ``thumbnail``; ``phase`` one of ``writing``,
+    ``queued``, ``submitted``, ``polling``, ``done``, ``skipped``, ``retrying``, ``failed``,
+    ``waiting`` (left for a resume to collect); ``polls`` counts polls so far.
+    """
+
+    key: str
+    phase: str
+    index: int | None = None
+    polls: int = 0
+    detail: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class StepJournal(Protocol):
+    """Durable (or not) memory of a pipeline's steps. ``save`` must be durable when it
+    returns: the pipeline relies on it to never pay twice for a clip."""
+
+    def get(self, key: str) -> StepRecord | None: ...
+
+    def save(self, step: StepRecord) -> None: ...
+
+    def add(self, steps: Sequence[StepRecord]) -> None: ...
+
+    def steps(self) -> list[StepRecord]: ...
+
+    def cancelled(self) -> bool: ...
+
+
+class MemoryJournal:
+    """A journal that lives as long as the object: for one-off runs without a job."""
+
+    def __init__(self, steps: Sequence[StepRecord] = ()) -> None:
+        self._steps = {step.key: step for step in steps}
+        self.cancel_requested = False
+
+    def get(self, key: str) -> StepRecord | None:
+        return self._steps.get(key)
+
+    def save(self, step: StepRecord) -> None:
+        self._steps[step.key] = step
+
+    def add(self, steps: Sequence[StepRecord]) -> None:
+        for step in steps:
+            self._steps.setdefault(step.key, step)
+
+    def steps(self) -> list[StepRecord]:
+        return list(self._steps.values())
+
+    def cancelled(self) -> bool:
+        return self.cancel_requested
+
+
+class StoreJournal:
+    """A journal backed by a :class:`JobStore`: every save is a committed transaction."""
+
+    def __init__(self, store: JobStore, job_id: str) -> None:
+        self._store = store
+        self._job_id = job_id
+        self._steps = {step.key: step for step in store.steps(job_id)}
+
+    def get(self, key: str) -> StepRecord | None:
+        return self._steps.get(key)
+
+    def save(self, step: StepRecord) -> None:
+        self._store.save_step(self._job_id, step)
+        self._steps[step.key] = step
+
+    def add(self, steps: Sequence[StepRecord]) -> None:
+        new = [step for step in steps if step.key not in self._steps]
+        if new:
+            self._store.add_steps(self._job_id, new)
+            self._steps = {step.key: step for step in self._store.steps(self._job_id)}
+
+    def steps(self) -> list[StepRecord]:
+        return self._store.steps(self._job_id)
+
+    def cancelled(self) -> bool:
+        # Read from the store: a cancel may come from another thread or process.
+        return self._store.get(self._job_id).cancel_requested

@@ -1,0 +1,163 @@
+"""Recording fakes of the media service and the screenwriter, and story builders."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from storyreel.services.media import ImageResult, VideoRequest, VideoResult
+from storyreel.services.story import Character, Segment, Story, Usage
+from storyreel.services.writing_models import WrittenStory
+
+# An ISO BMFF header: what the media service checks before saving a clip.
+FAKE_MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
+
+
+def png_bytes(size: tuple[int, int] = (9, 16)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "navy").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_story(
+    segments: int = 3,
+    *,
+    duration: int = 4,
+    style: str | None = None,
+    characters: list[Character] | None = None,
+    prompts: list[str] | None = None,
+) -> Story:
+    return Story(
+        title="The Keeper and the Storm",
+        logline="A lonely lighthouse keeper learns to talk to a storm.",
+        style=style,
+        characters=characters or [],
+        segments=[
+            Segment(
+                index=i,
+                narration=f"Narration {i}.",
+                visual_prompt=(prompts[i - 1] if prompts else f"Shot {i}: the sea at night."),
+                duration_seconds=duration,  # type: ignore[arg-type]
+            )
+            for i in range(1, segments + 1)
+        ],
+    )
+
+
+class FakeWriter:
+    """The Screenwriter: returns a fixed story with usage, records each call."""
+
+    def __init__(self, *, error: Exception | None = None, style: str | None = None) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.error = error
+        self.style = style
+
+    async def build_story(
+        self,
+        idea: str,
+        *,
+        segments: int = 5,
+        style: str | None = None,
+        characters: Any = None,
+        duration_seconds: int | None = None,
+    ) -> WrittenStory:
+        self.calls.append(
+            {
+                "idea": idea,
+                "segments": segments,
+                "style": style,
+                "characters": characters,
+                "duration_seconds": duration_seconds,
+            }
+        )
+        if self.error is not None:
+            raise self.error
+        story = make_story(segments, duration=duration_seconds or 8, style=style)
+        return WrittenStory(**dict(story), usage=Usage(prompt_tokens=100, completion_tokens=50))
+
+
+class FakeMedia:
+    """The media service: records submits, polls and thumbnails; writes tiny files.
+
+    ``submit_errors[label]`` and ``wait_errors[label]`` are queues of exceptions raised by
+    the next calls for that segment label ("segment 02"); ``before_wait(label, operation)``
+    runs before a wait starts (to check what the store holds at that moment).
+    """
+
+    def __init__(self, *, latency_s: float = 0.0, submit_s: float = 0.0) -> None:
+        self.latency_s = latency_s
+        self.submit_s = submit_s
+        self.submits: list[tuple[str, VideoRequest]] = []
+        self.waits: list[tuple[str, str]] = []
+        self.thumbnails: list[str] = []
+        self.submit_errors: dict[str, list[BaseException]] = {}
+        self.wait_errors: dict[str, list[BaseException]] = {}
+        self.thumbnail_errors: list[BaseException] = []
+        self.before_wait: Callable[[str, str], None] | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._count = 0
+
+    def video_request(
+        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+    ) -> VideoRequest:
+        return VideoRequest(
+            prompt=prompt,
+            duration_seconds=duration_seconds or 8,  # type: ignore[arg-type]
+            aspect_ratio=aspect_ratio or "9:16",
+            resolution="720p",
+        )
+
+    async def submit_video(self, request: VideoRequest, *, label: str) -> str:
+        self.submits.append((label, request))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.submit_s)
+            errors = self.submit_errors.get(label)
+            if errors:
+                raise errors.pop(0)
+        except BaseException:
+            self.in_flight -= 1
+            raise
+        self._count += 1
+        return f"operations/{label.replace(' ', '-')}-{self._count}"
+
+    async def wait_video(
+        self,
+        operation: str,
+        dest: Path,
+        *,
+        label: str,
+        on_poll: Callable[[int], None] | None = None,
+    ) -> VideoResult:
+        self.waits.append((label, operation))
+        if self.before_wait is not None:
+            self.before_wait(label, operation)
+        try:
+            await asyncio.sleep(self.latency_s)
+            if on_poll is not None:
+                on_poll(1)
+            errors = self.wait_errors.get(label)
+            if errors:
+                raise errors.pop(0)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(FAKE_MP4)
+        finally:
+            self.in_flight = max(0, self.in_flight - 1)
+        return VideoResult(dest, operation, len(FAKE_MP4), 4.0, None)
+
+    async def generate_thumbnail(
+        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+    ) -> ImageResult:
+        self.thumbnails.append(prompt)
+        if self.thumbnail_errors:
+            raise self.thumbnail_errors.pop(0)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(png_bytes())
+        return ImageResult(dest, "image/png", 9, 16)

@@ -1,0 +1,258 @@
+"""JobRunner with a real store and Cinematographer over fakes: create, run, record, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from storyreel.errors import ContentBlockedError, InputError, JobError, ProviderError
+from storyreel.jobs.models import JobStatus, StepStatus
+from storyreel.jobs.runner import JobRunner
+from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.services.media import SubmitOutcomeUnknown
+from storyreel.services.story import Character
+from storyreel.settings import Settings
+
+from .conftest import job_settings, make_runner
+from .fakes import FakeMedia, FakeWriter, make_story
+
+
+async def test_runner_run_makes_every_file_and_records_the_job(
+    runner: JobRunner, store: SqliteJobStore, writer: FakeWriter, media: FakeMedia
+) -> None:
+    cast = [Character(name="Ada", description="a keeper in a yellow oilskin")]
+    job = runner.create("a keeper and a storm", segments=3, style="ink", characters=cast)
+
+    manifest = await runner.run(job.id)
+
+    folder = Path(job.out_dir)
+    assert manifest.status == "succeeded"
+    assert manifest.job_id == job.id
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == [
+        "segment-01.mp4",
+        "segment-02.mp4",
+        "segment-03.mp4",
+    ]
+    assert (folder / "thumbnail.png").exists()
+    assert json.loads((folder / "manifest.json").read_text()) == manifest.to_json()
+    assert json.loads((folder / "story.json").read_text())["title"] == manifest.title
+    assert writer.calls[0]["characters"] == cast
+    assert writer.calls[0]["style"] == "ink"
+    # Durations are fixed up front so that the estimate printed before starting is exact.
+    assert writer.calls[0]["duration_seconds"] == 8
+    saved = store.get(job.id)
+    assert saved.status is JobStatus.SUCCEEDED
+    assert saved.manifest == manifest.to_json()
+    assert saved.usage.prompt_tokens == 100
+    assert manifest.usage.completion_tokens == 50
+    assert manifest.video_submissions == 3
+    assert {s.status for s in store.steps(job.id)} == {StepStatus.SUCCEEDED}
+
+
+async def test_runner_records_operation_before_polling(
+    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+) -> None:
+    job = runner.create("a storm", segments=2)
+    seen: list[tuple[str, str | None, StepStatus]] = []
+
+    def check(label: str, operation: str) -> None:
+        key = "clip-" + label.split()[-1]
+        step = {s.key: s for s in SqliteJobStore(store.path).steps(job.id)}[key]
+        seen.append((operation, step.operation, step.status))
+
+    media.before_wait = check
+    await runner.run(job.id)
+
+    assert len(seen) == 2
+    for operation, recorded, status in seen:
+        assert recorded == operation
+        assert status is StepStatus.SUBMITTED
+
+
+async def test_runner_one_blocked_segment_is_partial(
+    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+) -> None:
+    media.wait_errors["segment 02"] = [
+        ContentBlockedError("segment 02 was blocked", provider="google", reasons=["Violence"])
+    ]
+    job = runner.create("a storm", segments=3)
+
+    manifest = await runner.run(job.id)
+
+    assert manifest.status == "partial"
+    assert [c.status for c in manifest.clips] == ["succeeded", "failed", "succeeded"]
+    assert "Violence" in (manifest.clips[1].error or "")
+    assert manifest.failures[0].step == "clip-02"
+    assert store.get(job.id).status is JobStatus.PARTIAL
+    assert "Violence" in store.get(job.id).reasons[0]
+    assert not (Path(job.out_dir) / "clips" / "segment-02.mp4").exists()
+
+
+async def test_runner_story_failure_fails_the_job(
+    store: SqliteJobStore, media: FakeMedia, settings: Settings
+) -> None:
+    writer = FakeWriter(error=ProviderError("OpenRouter is down", provider="openrouter"))
+    runner = make_runner(store, writer, media, settings)
+    job = runner.create("a storm", segments=2)
+
+    manifest = await runner.run(job.id)
+
+    assert manifest.status == "failed"
+    assert manifest.failures[0].step == "story"
+    assert "OpenRouter is down" in manifest.failures[0].reason
+    assert media.submits == []
+    assert store.get(job.id).status is JobStatus.FAILED
+
+
+async def test_runner_unknown_submit_is_resubmitted_and_counted(
+    runner: JobRunner, media: FakeMedia
+) -> None:
+    media.submit_errors["segment 01"] = [SubmitOutcomeUnknown("dropped", provider="google")]
+    job = runner.create("a storm", segments=2)
+
+    manifest = await runner.run(job.id)
+
+    assert manifest.status == "succeeded"
+    assert [label for label, _ in media.submits].count("segment 01") == 2
+    assert manifest.video_submissions == 3
+
+
+async def test_runner_unknown_submit_kept_when_resubmit_is_off(
+    store: SqliteJobStore, writer: FakeWriter, media: FakeMedia, tmp_output: Path
+) -> None:
+    settings = job_settings(tmp_output, resubmit_on_unknown=False)
+    runner = make_runner(store, writer, media, settings)
+    media.submit_errors["segment 01"] = [SubmitOutcomeUnknown("dropped", provider="google")]
+    job = runner.create("a storm", segments=2)
+
+    manifest = await runner.run(job.id)
+
+    assert manifest.status == "partial"
+    assert manifest.clips[0].status == "unknown"
+    assert manifest.video_submissions == 2
+    assert len(media.submits) == 2
+
+
+async def test_runner_refused_submit_is_not_counted_and_stays_pending(
+    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+) -> None:
+    media.submit_errors["segment 02"] = [
+        ProviderError("quota", provider="google", status=429, retryable=True)
+    ]
+    job = runner.create("a storm", segments=2)
+
+    manifest = await runner.run(job.id)
+
+    step = {s.key: s for s in store.steps(job.id)}["clip-02"]
+    assert (step.status, step.submissions, step.attempts) == (StepStatus.PENDING, 0, 1)
+    assert manifest.status == "partial"
+    assert manifest.video_submissions == 1
+    assert "quota" in (manifest.clips[1].error or "")
+
+
+def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="between 1 and 20"):
+        runner.create("a storm", segments=0)
+    with pytest.raises(InputError, match="between 1 and 20"):
+        runner.create("a storm", segments=21)
+    with pytest.raises(InputError, match="empty"):
+        runner.create("   ")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot write to the output folder"):
+        runner.create("a storm", out_dir=blocker / "out")
+    assert runner.list_jobs() == []
+
+
+def test_runner_create_from_story_skips_the_story_step(
+    runner: JobRunner, store: SqliteJobStore
+) -> None:
+    job = runner.create_from_story(make_story(2))
+
+    assert job.story is not None
+    assert job.idea == "The Keeper and the Storm"
+    assert store.steps(job.id)[0].status is StepStatus.SUCCEEDED
+
+
+async def test_runner_create_from_story_then_run(
+    runner: JobRunner, writer: FakeWriter, media: FakeMedia
+) -> None:
+    job = runner.create_from_story(make_story(2, duration=6), out_dir=None)
+
+    manifest = await runner.run(job.id)
+
+    assert manifest.status == "succeeded"
+    assert writer.calls == []
+    assert [request.duration_seconds for _, request in media.submits] == [6, 6]
+
+
+async def test_runner_run_refuses_a_job_that_is_not_queued(runner: JobRunner) -> None:
+    job = runner.create("a storm", segments=1)
+    await runner.run(job.id)
+
+    with pytest.raises(JobError, match="resume"):
+        await runner.run(job.id)
+
+
+async def test_runner_cancel_while_polling_keeps_operations_for_resume(
+    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+) -> None:
+    media = FakeMedia(latency_s=30)
+    runner = make_runner(store, writer, media, settings)
+    job = runner.create("a storm", segments=3)
+    running = asyncio.ensure_future(runner.run(job.id))
+    while len(media.waits) < 3:
+        await asyncio.sleep(0.01)
+
+    runner.cancel(job.id)
+    manifest = await asyncio.wait_for(running, 5)
+
+    assert manifest.status == "failed"
+    assert ("job", "cancelled") in [(f.step, f.reason) for f in manifest.failures]
+    steps = [s for s in store.steps(job.id) if s.kind == "clip"]
+    assert [s.status for s in steps] == [StepStatus.SUBMITTED] * 3
+    assert all(s.operation for s in steps)
+    assert store.get(job.id).status is JobStatus.FAILED
+
+    media.latency_s = 0
+    resumed = await runner.resume(job.id)
+
+    assert resumed.status == "succeeded"
+    assert len(media.submits) == 3
+    assert resumed.video_submissions == 3
+
+
+async def test_runner_cancel_of_a_queued_job_closes_it(runner: JobRunner) -> None:
+    job = runner.create("a storm", segments=2)
+
+    cancelled = runner.cancel(job.id)
+
+    assert cancelled.status is JobStatus.FAILED
+    assert any("cancelled" in reason for reason in cancelled.reasons)
+    with pytest.raises(JobError):
+        await runner.run(job.id)
+
+
+async def test_runner_interrupt_during_submit_records_the_operation(
+    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+) -> None:
+    media = FakeMedia(submit_s=0.3, latency_s=30)
+    runner = make_runner(store, writer, media, settings)
+    job = runner.create("a storm", segments=2)
+    running = asyncio.ensure_future(runner.run(job.id))
+    while len(media.submits) < 2:
+        await asyncio.sleep(0.01)
+
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+
+    steps = [s for s in store.steps(job.id) if s.kind == "clip"]
+    assert [s.status for s in steps] == [StepStatus.SUBMITTED] * 2
+    assert all(s.operation and s.submissions == 1 for s in steps)
+    saved = store.get(job.id)
+    assert saved.status is JobStatus.FAILED
+    assert any("interrupted" in reason for reason in saved.reasons)
