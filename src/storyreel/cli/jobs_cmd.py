@@ -1,0 +1,180 @@
+"""``storyreel make|jobs|resume``: the whole pipeline as a durable, resumable job."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from storyreel.cli.state import emit_json, state, stderr_console
+
+if TYPE_CHECKING:
+    from storyreel.containers import Container
+    from storyreel.jobs.journal import ProgressCallback
+    from storyreel.jobs.manifest import Manifest
+    from storyreel.jobs.runner import CostEstimate
+    from storyreel.settings import Settings
+
+# Exit statuses of make and resume, by the job's outcome.
+EXIT_CODES = {"succeeded": 0, "failed": 1, "partial": 3}
+EXIT_INTERRUPTED = 130
+
+_JSON_HELP = "Print the manifest (one JSON document) on stdout."
+_YES_HELP = "Do not ask before spending more than video.confirm_above_usd."
+
+
+def make(
+    ctx: typer.Context,
+    idea: Annotated[str, typer.Argument(help="What the video is about.")],
+    segments: Annotated[int, typer.Option("--segments", "-n", help="Clips, 1 to 20.")] = 5,
+    style: Annotated[
+        str | None, typer.Option("--style", help="Visual style put in every clip prompt.")
+    ] = None,
+    characters: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--characters",
+            help="JSON file of characters (repeatable): a list of {name, description}, or "
+            "the output of `storyreel characters --json`.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the results (default: <output_dir>/<job>)."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_YES_HELP)] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Make the video: story, one clip per segment, thumbnail — as a resumable job.
+
+    Writes DIR/story.json, DIR/clips/segment-NN.mp4, DIR/thumbnail.png and DIR/manifest.json.
+    Ctrl-C (or a crash) loses nothing: `storyreel resume JOB_ID` finishes the job without
+    paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 130 interrupted.
+    """
+    from storyreel.controllers.screenwriter import load_characters
+    from storyreel.errors import InputError
+    from storyreel.jobs.runner import prepare_out_dir
+    from storyreel.services.story import MAX_SEGMENTS
+
+    if not 1 <= segments <= MAX_SEGMENTS:
+        raise InputError(f"--segments must be between 1 and {MAX_SEGMENTS}, got {segments}")
+    if not idea.strip():
+        raise InputError("the idea is empty: say what the video is about")
+    cast = load_characters(characters or [])
+    cli = state(ctx)
+    if out is not None:
+        prepare_out_dir(out)  # an unwritable folder is reported before anything is spent
+    container = cli.container()
+    runner = container.job_runner()
+    _confirm(runner.estimate(segments=segments), cli.settings(), yes, what="the clips")
+    job = runner.create(idea, segments=segments, style=style, characters=cast, out_dir=out)
+    stderr_console().print(f"job {job.id} → {job.out_dir}")
+    manifest = _run(
+        container, job.id, segments, lambda progress: runner.run(job.id, progress=progress)
+    )
+    _finish(manifest, job.out_dir, json_output)
+
+
+def jobs(
+    ctx: typer.Context,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of {id, status, created_at, idea}.")
+    ] = False,
+) -> None:
+    """List the jobs of output_dir, newest first."""
+    from storyreel.cli.jobs_views import jobs_json, show_jobs
+
+    found = state(ctx).container().job_store().list_jobs()
+    if json_output:
+        emit_json(jobs_json(found))
+    else:
+        show_jobs(found)
+
+
+def resume(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(help="The job to finish (see `storyreel jobs`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_YES_HELP)] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+) -> None:
+    """Finish a job: re-poll submitted clips, make only what never started.
+
+    Submitted clips are collected, never submitted again. Exit status as for `make`.
+    """
+    cli = state(ctx)
+    container = cli.container()
+    runner = container.job_runner()
+    job = runner.get(job_id).job
+    remaining = runner.remaining_cost(job_id)
+    if remaining.seconds:
+        _confirm(remaining, cli.settings(), yes, what="what is left")
+    clips = len(job.story.segments) if job.story else job.input.segments or 0
+    manifest = _run(
+        container, job_id, clips, lambda progress: runner.resume(job_id, progress=progress)
+    )
+    _finish(manifest, job.out_dir, json_output)
+
+
+def _confirm(estimate: CostEstimate, settings: Settings, yes: bool, *, what: str) -> None:
+    """Print the estimate; above video.confirm_above_usd (or unknown) ask, unless --yes."""
+    from storyreel.cli.jobs_views import show_estimate
+    from storyreel.errors import InputError
+
+    show_estimate(estimate, offline=settings.backend == "offline", what=what)
+    limit = settings.video.confirm_above_usd
+    if yes or (estimate.usd is not None and estimate.usd <= limit):
+        return
+    amount = "an unknown amount" if estimate.usd is None else f"${estimate.usd:.2f}"
+    if not sys.stdin.isatty():
+        raise InputError(
+            f"the estimated cost ({amount}) is above video.confirm_above_usd "
+            f"(${limit:.2f}) and there is no terminal to ask: pass --yes to go ahead"
+        )
+    if not typer.confirm(f"Spend {amount} on video generation?", default=False, err=True):
+        stderr_console().print("Nothing was submitted.")
+        raise typer.Exit(1)
+
+
+def _run(
+    container: Container,
+    job_id: str,
+    clips: int,
+    start: Callable[[ProgressCallback], Awaitable[Manifest]],
+) -> Manifest:
+    """Run the job with a live display; Ctrl-C leaves it resumable and exits 130."""
+    import asyncio
+
+    from storyreel.cli.jobs_views import JobProgress
+
+    async def main() -> Manifest:
+        from storyreel.containers import aclose_container
+
+        try:
+            with JobProgress(clips) as display:
+                return await start(display.update)
+        finally:
+            # Close the async clients in the loop that opened their connections.
+            await aclose_container(container)
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        stderr_console().print(
+            f"Interrupted. Job {job_id} is saved; finish it with: storyreel resume {job_id}"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _finish(manifest: Manifest, folder: str, json_output: bool) -> None:
+    from storyreel.cli.jobs_views import show_manifest
+
+    if json_output:
+        emit_json(manifest.to_json())
+    else:
+        show_manifest(manifest, folder)
+    code = EXIT_CODES[manifest.status]
+    if code:
+        raise typer.Exit(code)
