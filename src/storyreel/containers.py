@@ -11,8 +11,10 @@ from storyreel.connectors.endpoints import endpoints_resource
 from storyreel.connectors.gemini import build_genai_client
 from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
+from storyreel.controllers.screenwriter import Screenwriter
 from storyreel.logs import register_secrets
 from storyreel.services.media import MediaService
+from storyreel.services.writing import WritingService
 from storyreel.settings import Settings, load_settings
 
 
@@ -23,7 +25,7 @@ def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
 class Container(containers.DeclarativeContainer):
     """storyreel's object graph. Clients are singletons built on first use."""
 
-    wiring_config = containers.WiringConfiguration(modules=[])
+    wiring_config = containers.WiringConfiguration(modules=["storyreel.controllers.screenwriter"])
 
     __self__ = providers.Self()
 
@@ -47,6 +49,15 @@ class Container(containers.DeclarativeContainer):
 
     # Services.
     media_service = providers.Factory(MediaService, client=genai_client, settings=config)
+    writing_service = providers.Factory(
+        WritingService,
+        client=async_openai_client,
+        model=config.provided.openrouter.model,
+        vision_model=config.provided.openrouter.vision_model,
+    )
+
+    # Controllers.
+    screenwriter = providers.Factory(Screenwriter, writing=writing_service)
 
 
 def create_container(

@@ -73,6 +73,14 @@ def _register() -> None:
     app.command("video")(media_cmd.video)
     app.command("thumbnail")(media_cmd.thumbnail)
 
+    from storyreel.cli import writing_cmd
+
+    app.command("story")(writing_cmd.story)
+    app.command("meme")(writing_cmd.meme)
+    app.command("content")(writing_cmd.content)
+    app.command("ideas")(writing_cmd.ideas)
+    app.command("characters")(writing_cmd.characters)
+
 
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; a StoryreelError becomes one line on stderr and its exit code."""
