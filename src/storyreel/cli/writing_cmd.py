@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound="BaseModel")
 
-_JSON_HELP = "Print one JSON document (the fields below plus usage) instead of text."
+_JSON_HELP = "Print one JSON document (its fields are listed above) instead of text."
 
 
 def _write(cli: CliState, activity: str, call: Callable[[], Awaitable[R]]) -> R:
@@ -56,6 +56,7 @@ def story(
         list[Path] | None,
         typer.Option(
             "--characters",
+            metavar="FILE",
             help="JSON file of characters (repeatable): a list of {name, description}, or "
             "the output of `storyreel characters --json`.",
         ),

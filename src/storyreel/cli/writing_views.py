@@ -1,4 +1,8 @@
-"""How the writing commands look without --json: Rich text on stdout."""
+"""How the writing commands look without --json: Rich text on stdout.
+
+Panels and tables are printed with soft_wrap=False: the shared console soft-wraps, which
+would crop text inside a box instead of wrapping it.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ def show_story(story: WrittenStory) -> None:
         table = Table("character", "description", title="Characters", title_justify="left")
         for character in story.characters:
             table.add_row(escape(character.name), escape(character.description))
-        console.print(table)
+        console.print(table, soft_wrap=False)
     for segment in story.segments:
         console.print(
             f"\n[bold]{segment.index}.[/] [cyan]{segment.duration_seconds} s[/]  "
@@ -57,7 +61,7 @@ def show_meme(meme: Meme) -> None:
     body = (
         f"[bold]{escape(meme.top_text.upper())}[/]\n\n[bold]{escape(meme.bottom_text.upper())}[/]"
     )
-    console.print(Panel(body, title="meme", expand=False))
+    console.print(Panel(body, title="meme", expand=False), soft_wrap=False)
     console.print(f"[dim]image:[/] {escape(meme.image_prompt)}")
     console.print(escape(meme.caption))
     console.print(escape(" ".join(meme.hashtags)))
@@ -73,7 +77,9 @@ def show_content(content: Content) -> None:
     if content.format == "thread":
         total = len(content.posts)
         for number, post in enumerate(content.posts, start=1):
-            console.print(Panel(escape(post), title=f"{number}/{total}", expand=False))
+            console.print(
+                Panel(escape(post), title=f"{number}/{total}", expand=False), soft_wrap=False
+            )
     elif content.format == "script":
         console.print(f"[bold]hook:[/] {escape(content.hook)}")
         for number, scene in enumerate(content.scenes, start=1):
@@ -100,7 +106,7 @@ def show_ideas(ideas: IdeaList) -> None:
             escape(idea.why_now),
             escape(idea.format),
         )
-    console.print(table)
+    console.print(table, soft_wrap=False)
     console.print("[dim]The model has no web access: these are likely trends, not facts.[/]")
     _usage(console, ideas.usage)
 
@@ -117,5 +123,5 @@ def show_characters(analysis: CharacterAnalysis) -> None:
             f"[dim]clothing:[/] {escape(profile.clothing)}\n"
             f"[dim]distinctive:[/] {escape(profile.distinctive_features)}"
         )
-        console.print(Panel(body, title=escape(profile.name_hint), expand=False))
+        console.print(Panel(body, title=escape(profile.name_hint), expand=False), soft_wrap=False)
     _usage(console, analysis.usage)
