@@ -11,7 +11,10 @@ from storyreel.connectors.endpoints import endpoints_resource
 from storyreel.connectors.gemini import build_genai_client
 from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
+from storyreel.controllers.cinematographer import Cinematographer
 from storyreel.controllers.screenwriter import Screenwriter
+from storyreel.jobs.runner import JobRunner
+from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.logs import register_secrets
 from storyreel.services.media import MediaService
 from storyreel.services.writing import WritingService
@@ -25,7 +28,9 @@ def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
 class Container(containers.DeclarativeContainer):
     """storyreel's object graph. Clients are singletons built on first use."""
 
-    wiring_config = containers.WiringConfiguration(modules=["storyreel.controllers.screenwriter"])
+    wiring_config = containers.WiringConfiguration(
+        modules=["storyreel.controllers.screenwriter", "storyreel.controllers.cinematographer"]
+    )
 
     __self__ = providers.Self()
 
@@ -58,6 +63,17 @@ class Container(containers.DeclarativeContainer):
 
     # Controllers.
     screenwriter = providers.Factory(Screenwriter, writing=writing_service)
+    cinematographer = providers.Factory(Cinematographer, media=media_service, settings=config)
+
+    # Jobs: one store per output folder, shared by every runner of the container.
+    job_store = providers.Singleton(SqliteJobStore.in_output_dir, config.provided.output_dir)
+    job_runner = providers.Factory(
+        JobRunner,
+        store=job_store,
+        screenwriter=screenwriter,
+        cinematographer=cinematographer,
+        settings=config,
+    )
 
 
 def create_container(

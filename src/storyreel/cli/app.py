@@ -81,6 +81,12 @@ def _register() -> None:
     app.command("ideas")(writing_cmd.ideas)
     app.command("characters")(writing_cmd.characters)
 
+    from storyreel.cli import jobs_cmd
+
+    app.command("make")(jobs_cmd.make)
+    app.command("jobs")(jobs_cmd.jobs)
+    app.command("resume")(jobs_cmd.resume)
+
 
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; a StoryreelError becomes one line on stderr and its exit code."""
