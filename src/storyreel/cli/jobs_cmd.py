@@ -87,7 +87,11 @@ def jobs(
     """List the jobs of output_dir, newest first."""
     from storyreel.cli.jobs_views import jobs_json, show_jobs
 
-    found = state(ctx).container().job_store().list_jobs()
+    store = state(ctx).container().job_store()
+    try:
+        found = store.list_jobs()
+    finally:
+        store.close()
     if json_output:
         emit_json(jobs_json(found))
     else:
@@ -158,6 +162,7 @@ def _run(
         finally:
             # Close the async clients in the loop that opened their connections.
             await aclose_container(container)
+            container.job_store().close()
 
     try:
         return asyncio.run(main())

@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from storyreel.jobs.runner import CostEstimate
 
 _DONE = frozenset({"done", "skipped", "failed", "waiting"})
-_STYLE = {"done": "green", "skipped": "green", "failed": "red", "unknown": "yellow"}
+_STYLE = {
+    "done": "green",
+    "skipped": "green",
+    "failed": "red",
+    "unknown": "yellow",
+    "waiting": "yellow",
+}
 
 
 class JobProgress:
@@ -60,10 +66,10 @@ class JobProgress:
             self._rows[event.key] = self._progress.add_task(name, total=1, phase="")
         phase = event.phase
         if phase == "polling" and event.polls:
-            phase = f"polling ({event.polls} polls)"
+            phase = f"polling ({event.polls} poll{'s' if event.polls > 1 else ''})"
         style = _STYLE.get(event.phase)
         text = f"[{style}]{escape(phase)}[/]" if style else escape(phase)
-        if event.phase in ("failed", "unknown", "retrying") and event.detail:
+        if event.phase in ("failed", "unknown", "retrying", "waiting") and event.detail:
             text += f" [dim]{escape(_short(event.detail))}[/]"
         row = self._rows[event.key]
         made = event.phase in ("done", "skipped")
@@ -130,7 +136,12 @@ def show_jobs(jobs: list[JobRecord]) -> None:
     if not jobs:
         console.print("No jobs yet: `storyreel make IDEA` starts one.")
         return
-    table = Table("id", "status", "created", "idea")
+    table = Table()
+    # Ids are copied into `storyreel resume`: never wrap or cut them.
+    table.add_column("id", no_wrap=True, min_width=22)
+    table.add_column("status", no_wrap=True)
+    table.add_column("created", no_wrap=True)
+    table.add_column("idea")
     for job in jobs:
         table.add_row(
             job.id, job.status.value, f"{job.created_at:%Y-%m-%d %H:%M:%S}", escape(job.idea)

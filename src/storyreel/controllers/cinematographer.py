@@ -266,7 +266,8 @@ class _Shots:
         except ProviderError as exc:
             # A retryable failure (timeout, unreachable) leaves the operation to collect later.
             status = StepStatus.SUBMITTED if exc.retryable else StepStatus.FAILED
-            self._record(step.but(status=status, error=str(exc)), "failed")
+            phase = "waiting" if exc.retryable else "failed"
+            self._record(step.but(status=status, error=str(exc)), phase)
         except StoryreelError as exc:
             self._record(step.but(error=str(exc)), "failed")
         except Exception as exc:

@@ -15,8 +15,9 @@ class ProgressEvent:
     """One step changed phase.
 
     ``key`` is ``story``, ``clip-NN`` or ``thumbnail``; ``phase`` one of ``writing``,
-    ``queued``, ``submitted``, ``polling``, ``done``, ``skipped``, ``retrying``, ``failed``,
-    ``waiting`` (left for a resume to collect); ``polls`` counts polls so far.
+    ``queued``, ``submitted``, ``unknown`` (the submit's outcome), ``retrying``, ``polling``,
+    ``done``, ``skipped``, ``failed`` or ``waiting`` (an operation left for a resume to
+    collect); ``polls`` counts polls so far.
     """
 
     key: str

@@ -290,7 +290,7 @@ class JobRunner:
         steps = {step.key: step for step in self._store.steps(job.id)}
         step = steps.get(STORY_STEP) or StepRecord(key=STORY_STEP, kind=StepKind.STORY)
         if job.story is not None:
-            report(ProgressEvent(STORY_STEP, "skipped", detail="already written"))
+            report(ProgressEvent(STORY_STEP, "skipped", detail=job.story.title))
             return job.story
         step = step.but(status=StepStatus.PENDING, attempts=step.attempts + 1, error=None)
         self._store.save_step(job.id, step)
