@@ -1,0 +1,323 @@
+"""`storyreel make`, `jobs` and `resume` in-process against the emulator (real SDKs)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx2
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from storyreel.cli import app as cli_app
+from storyreel.cli.state import CliState
+from storyreel.jobs.models import JobStatus
+from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.settings import Settings, load_settings
+
+IDEA = "a lighthouse keeper befriends a storm"
+
+
+def control(server: Any, path: str, body: Any = None) -> Any:
+    with httpx2.Client(base_url=server.url, timeout=10) as http:
+        response = http.post(path, json=body) if body is not None else http.get(path)
+    response.raise_for_status()
+    return response.json()
+
+
+def submissions(server: Any) -> int:
+    return int(control(server, "/_emulator/stats")["video_submissions"])
+
+
+@pytest.fixture(autouse=True)
+def fresh_emulator(emulator: Any) -> Iterator[None]:
+    control(emulator, "/_emulator/reset", {})
+    yield
+    control(emulator, "/_emulator/reset", {})
+
+
+def cli_settings(output_dir: Path, emulator: Any, **video: Any) -> Settings:
+    return load_settings(
+        {
+            "backend": "offline",
+            "output_dir": str(output_dir),
+            "emulator": {"url": emulator.url},
+            "video": {"poll_initial_s": 0.05, "poll_max_s": 0.2, "duration_seconds": 4, **video},
+        },
+        config_file=None,
+        env={},
+        dotenv=None,
+    )
+
+
+@pytest.fixture
+def settings(tmp_output: Path, emulator: Any) -> Settings:
+    return cli_settings(tmp_output, emulator)
+
+
+def invoke(settings: Settings, *args: str) -> Any:
+    cli_app._register()
+    return CliRunner().invoke(cli_app.app, list(args), obj=CliState(_settings=settings))
+
+
+def make_json(settings: Settings, *args: str) -> tuple[Any, dict[str, Any]]:
+    result = invoke(settings, "make", IDEA, "--yes", "--json", *args)
+    return result, json.loads(result.stdout)
+
+
+def test_make_four_segments_gives_playable_clips_thumbnail_and_manifest(
+    settings: Settings, emulator: Any
+) -> None:
+    result, manifest = make_json(settings, "--segments", "4")
+
+    assert result.exit_code == 0, result.output
+    folder = settings.output_dir / manifest["job_id"]
+    assert manifest["status"] == "succeeded"
+    assert json.loads((folder / "manifest.json").read_text()) == manifest
+    assert [c["index"] for c in manifest["clips"]] == [1, 2, 3, 4]
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == [
+        f"segment-0{i}.mp4" for i in range(1, 5)
+    ]
+    for clip in manifest["clips"]:
+        assert clip["path"] == f"clips/segment-{clip['index']:02d}.mp4"
+        assert clip["operation"]
+        with av.open(str(folder / clip["path"])) as video:
+            stream = video.streams.video[0]
+            assert stream.codec_context.name == "h264"
+            assert float(video.duration / av.time_base) == pytest.approx(
+                clip["duration_seconds"], abs=0.5
+            )
+    with Image.open(folder / manifest["thumbnail"]) as image:
+        assert image.format == "PNG"
+    story = json.loads((folder / "story.json").read_text())
+    assert {"title", "logline", "characters", "segments"} <= set(story)
+    assert len(story["segments"]) == 4
+    assert manifest["video_submissions"] == submissions(emulator) == 4
+    assert manifest["usage"]["prompt_tokens"] > 0
+    price = settings.video.price_per_second_usd[settings.google.video_model]
+    assert manifest["estimated_cost_usd"] == pytest.approx(16 * price)
+
+
+def test_make_human_output_ends_with_where_the_files_are(settings: Settings) -> None:
+    result = invoke(settings, "make", IDEA, "--segments", "1", "--yes")
+
+    assert result.exit_code == 0, result.output
+    last = result.stdout.strip().splitlines()[-1]
+    job = SqliteJobStore.in_output_dir(settings.output_dir).list_jobs()[0]
+    assert last == f"Files are in {job.out_dir}"
+    assert "offline: nothing is billed" in result.stderr
+    assert f"job {job.id}" in result.stderr
+
+
+def test_make_out_folder_is_used(settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "my video"
+
+    result, manifest = make_json(settings, "--segments", "1", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert (out / "clips" / "segment-01.mp4").exists()
+    assert json.loads((out / "manifest.json").read_text())["job_id"] == manifest["job_id"]
+
+
+def test_jobs_lists_id_status_created_at_and_idea(settings: Settings) -> None:
+    _, manifest = make_json(settings, "--segments", "1")
+
+    result = invoke(settings, "jobs", "--json")
+
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert len(listed) == 1
+    assert set(listed[0]) == {"id", "status", "created_at", "idea"}
+    assert listed[0]["id"] == manifest["job_id"]
+    assert (listed[0]["status"], listed[0]["idea"]) == ("succeeded", IDEA)
+    human = invoke(settings, "jobs")
+    assert manifest["job_id"] in human.stdout
+
+
+def test_resume_of_a_finished_job_submits_nothing(settings: Settings, emulator: Any) -> None:
+    _, manifest = make_json(settings, "--segments", "2")
+
+    result = invoke(settings, "resume", manifest["job_id"], "--json")
+
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.stdout)
+    assert again["status"] == "succeeded"
+    assert again["clips"] == manifest["clips"]
+    assert submissions(emulator) == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "status"),
+    [
+        ("predictLongRunning", 429),
+        ("predictLongRunning", 503),
+        ("predictLongRunning", 500),
+        ("fetchPredictOperation", 429),
+        ("fetchPredictOperation", 500),
+    ],
+)
+def test_make_retries_throttling_and_server_errors(
+    settings: Settings, emulator: Any, route: str, status: int
+) -> None:
+    control(
+        emulator,
+        "/_emulator/faults",
+        [{"route": route, "kind": "status", "status": status, "retry_after_s": 0, "times": 1}],
+    )
+
+    result, manifest = make_json(settings, "--segments", "2")
+
+    assert result.exit_code == 0, result.output
+    assert control(emulator, "/_emulator/faults")["faults"] == []  # the fault did happen
+    assert manifest["status"] == "succeeded"
+    # A 500 on submit may have been accepted: it is counted (and resubmitted) to be safe.
+    expected = 3 if (route, status) == ("predictLongRunning", 500) else 2
+    assert manifest["video_submissions"] == expected
+    assert submissions(emulator) <= manifest["video_submissions"]
+
+
+def test_make_safety_block_on_one_segment_is_partial_with_its_reason(
+    settings: Settings, emulator: Any
+) -> None:
+    control(
+        emulator,
+        "/_emulator/faults",
+        [{"route": "predictLongRunning", "kind": "safety_block", "times": 1}],
+    )
+
+    result, manifest = make_json(settings, "--segments", "3")
+
+    assert result.exit_code == 3, result.output
+    assert manifest["status"] == "partial"
+    failed = [c for c in manifest["clips"] if c["status"] == "failed"]
+    assert len(failed) == 1
+    assert failed[0]["path"] is None
+    assert "safety" in failed[0]["error"].lower()
+    assert [f["step"] for f in manifest["failures"]] == [f"clip-{failed[0]['index']:02d}"]
+    folder = settings.output_dir / manifest["job_id"]
+    assert len(list((folder / "clips").iterdir())) == 2
+
+
+def test_make_dropped_submit_is_accounted_for(settings: Settings, emulator: Any) -> None:
+    control(
+        emulator,
+        "/_emulator/faults",
+        [{"route": "predictLongRunning", "kind": "drop_after_accept", "times": 1}],
+    )
+
+    result, manifest = make_json(settings, "--segments", "2")
+
+    assert result.exit_code == 0, result.output
+    assert manifest["status"] == "succeeded"
+    assert manifest["video_submissions"] == submissions(emulator) == 3
+
+
+def test_make_dropped_submit_not_resubmitted_when_configured(
+    tmp_output: Path, emulator: Any
+) -> None:
+    settings = cli_settings(tmp_output, emulator, resubmit_on_unknown=False)
+    control(
+        emulator,
+        "/_emulator/faults",
+        [{"route": "predictLongRunning", "kind": "drop_after_accept", "times": 1}],
+    )
+
+    result, manifest = make_json(settings, "--segments", "2")
+
+    assert result.exit_code == 3, result.output
+    assert [c["status"] for c in manifest["clips"]].count("unknown") == 1
+    assert manifest["video_submissions"] == submissions(emulator) == 2
+
+
+def test_make_operation_error_is_partial(settings: Settings, emulator: Any) -> None:
+    control(
+        emulator,
+        "/_emulator/faults",
+        [{"route": "fetchPredictOperation", "kind": "operation_error", "times": 1}],
+    )
+
+    result, manifest = make_json(settings, "--segments", "2")
+
+    assert result.exit_code == 3, result.output
+    assert manifest["status"] == "partial"
+    assert len(manifest["failures"]) == 1
+    store = SqliteJobStore.in_output_dir(settings.output_dir)
+    assert store.get(manifest["job_id"]).status is JobStatus.PARTIAL
+
+
+# Bad input: each a one-line error from the real entry point (no traceback), nothing spent.
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path, emulator: Any
+) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STORYREEL_BACKEND", "offline")
+    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
+    monkeypatch.setenv("STORYREEL_EMULATOR__URL", emulator.url)
+    return tmp_output
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        cli_app.run(list(args))
+    code = exited.value.code
+    return int(code if isinstance(code, int) else 1), capsys.readouterr().err
+
+
+@pytest.mark.parametrize("count", ["0", "21"])
+def test_make_segments_out_of_range_is_one_line(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], emulator: Any, count: str
+) -> None:
+    code, err = run_cli(capsys, "make", IDEA, "--segments", count, "--yes")
+
+    assert code == 2
+    assert err == f"error: --segments must be between 1 and 20, got {count}\n"
+    assert submissions(emulator) == 0
+
+
+def test_make_unwritable_out_folder_is_one_line(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    code, err = run_cli(capsys, "make", IDEA, "--out", str(blocker / "out"), "--yes")
+
+    assert code == 2
+    assert err.startswith("error: cannot write to the output folder ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_resume_unknown_job_is_one_line(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_cli(capsys, "resume", "no-such-job")
+
+    assert code == 75
+    assert err.startswith("error: no job 'no-such-job'")
+    assert err.count("\n") == 1
+
+
+def test_make_above_the_limit_without_a_terminal_refuses(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    emulator: Any,
+) -> None:
+    monkeypatch.setenv("STORYREEL_VIDEO__CONFIRM_ABOVE_USD", "0.5")
+
+    code, err = run_cli(capsys, "make", IDEA, "--segments", "2")
+
+    assert code == 2
+    assert "Estimated cost of the clips: $2.40" in err
+    assert err.splitlines()[-1].startswith("error: the estimated cost ($2.40) is above")
+    assert "--yes" in err
+    assert submissions(emulator) == 0
+    assert SqliteJobStore.in_output_dir(cli_env).list_jobs() == []
