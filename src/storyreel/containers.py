@@ -7,6 +7,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from storyreel.api.tasks import JobTasks
 from storyreel.connectors.endpoints import endpoints_resource
 from storyreel.connectors.gemini import build_genai_client
 from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
@@ -74,6 +75,9 @@ class Container(containers.DeclarativeContainer):
         cinematographer=cinematographer,
         settings=config,
     )
+
+    # API: the job tasks a server process runs in the background.
+    job_tasks = providers.Singleton(JobTasks)
 
 
 def create_container(

@@ -1,0 +1,54 @@
+"""storyreel's HTTP API: ``create_app(container)`` for an application of its own, or
+``router`` (with :func:`wire` and :func:`storyreel_lifespan`) to mount it in a host app.
+
+The names load on first use, so that ``storyreel.api.tasks`` stays importable without FastAPI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from storyreel.api.app import (
+        create_app,
+        install_problem_handlers,
+        storyreel_lifespan,
+        wire,
+    )
+
+    router: APIRouter
+
+__all__ = ["create_app", "install_problem_handlers", "router", "storyreel_lifespan", "wire"]
+
+_router: APIRouter | None = None
+
+
+def _build_router() -> APIRouter:
+    from fastapi import APIRouter, Depends
+
+    from storyreel.api.auth import require_token
+    from storyreel.api.routes_health import health_router, ready_router
+    from storyreel.api.routes_media import media_router
+    from storyreel.api.routes_writing import upload_router, writing_router
+
+    root = APIRouter()
+    root.include_router(health_router)
+    root.include_router(ready_router)
+    for part in (writing_router, upload_router, media_router):
+        root.include_router(part, prefix="/v1", dependencies=[Depends(require_token)])
+    return root
+
+
+def __getattr__(name: str) -> Any:
+    global _router
+    if name == "router":
+        if _router is None:
+            _router = _build_router()
+        return _router
+    if name in __all__:
+        from storyreel.api import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module 'storyreel.api' has no attribute {name!r}")

@@ -1,0 +1,153 @@
+"""The FastAPI application: wiring, the lifespan (clients, emulator, jobs) and error handlers.
+
+Wiring is explicit: :func:`wire` connects storyreel's route modules (and nothing else) to
+the container it is given, so a host application can wire them to its own container, which
+must provide the same names (``config``, ``screenwriter``, ``media_service``, ``job_store``,
+``job_runner``, ``job_tasks``), e.g. a subclass of :class:`storyreel.containers.Container`.
+A module is wired to one container at a time: the last :func:`wire` wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from storyreel import __version__
+from storyreel.api.problems import problem_response
+from storyreel.api.tasks import JobTasks
+from storyreel.jobs.models import JobStatus
+
+if TYPE_CHECKING:
+    from storyreel.containers import Container
+
+logger = logging.getLogger(__name__)
+
+ROUTE_MODULES = (
+    "storyreel.api.auth",
+    "storyreel.api.routes_health",
+    "storyreel.api.routes_writing",
+    "storyreel.api.routes_media",
+    "storyreel.api.uploads",
+)
+
+
+def wire(container: Container) -> None:
+    """Point the ``Provide[...]`` markers of storyreel's routes at ``container``."""
+    container.wire(modules=list(ROUTE_MODULES))
+
+
+def _start(container: Container) -> None:
+    # Building the clients now (and the emulator when offline) keeps the first request fast.
+    container.endpoints()
+    container.async_openai_client()
+    container.genai_client()
+    container.job_store()
+
+
+def resume_interrupted(container: Container, tasks: JobTasks) -> list[str]:
+    """Start a task for each job that was running when the last server stopped."""
+    runner = container.job_runner()
+    resumed = []
+    for job in runner.orphaned():
+        job_id = job.id
+        if tasks.start(job_id, _resume(runner, job_id)):
+            resumed.append(job_id)
+    if resumed:
+        logger.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
+    return resumed
+
+
+def _resume(runner: Any, job_id: str) -> Any:
+    async def work() -> Any:
+        return await runner.resume(job_id)
+
+    return work
+
+
+@asynccontextmanager
+async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
+    """What a server process does around serving: start the clients (and the offline
+    emulator), resume interrupted jobs; at the end cancel running job tasks (they stay
+    resumable) and close the clients. Host applications enter it from their own lifespan.
+    """
+    await asyncio.to_thread(_start, container)
+    tasks: JobTasks = container.job_tasks()
+    resume_interrupted(container, tasks)
+    try:
+        yield
+    finally:
+        interrupted = await tasks.shutdown()
+        await asyncio.to_thread(requeue, container, interrupted)
+        from storyreel.containers import aclose_container
+
+        await aclose_container(container)
+
+
+def requeue(container: Container, job_ids: list[str]) -> None:
+    """Put jobs this server interrupted back in the queue, so that the next server start
+    resumes them (the job layer records an interrupted job as partial or failed)."""
+    store = container.job_store()
+    for job_id in job_ids:
+        job = store.get(job_id)
+        if not job.cancel_requested and job.status is not JobStatus.SUCCEEDED:
+            store.update(job_id, status=JobStatus.QUEUED)
+            logger.info("job %s interrupted by shutdown; queued for the next start", job_id)
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    return problem_response(exc, request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer unknown routes, wrong methods and stray errors with problem documents too."""
+    app.add_exception_handler(HTTPException, _problem)
+    app.add_exception_handler(RequestValidationError, _problem)
+    app.add_exception_handler(Exception, _problem)
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """The storyreel API as an application of its own, on ``container`` (a configured
+    :func:`~storyreel.containers.create_container` by default)."""
+    from storyreel.api import router
+
+    if container is None:
+        from storyreel.containers import create_container
+
+        container = create_container()
+    wire(container)
+    chosen = container
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with storyreel_lifespan(chosen):
+            yield
+
+    app = FastAPI(
+        title="storyreel",
+        version=__version__,
+        summary="Turn an idea into a short video: story, clips, thumbnail.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.include_router(router)
+    install_problem_handlers(app)
+    return app
+
+
+__all__ = [
+    "ROUTE_MODULES",
+    "create_app",
+    "install_problem_handlers",
+    "resume_interrupted",
+    "storyreel_lifespan",
+    "wire",
+]

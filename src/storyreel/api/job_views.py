@@ -1,0 +1,165 @@
+"""What the job routes take and return, and which files of a job may be downloaded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from storyreel.api.fields import Style, Text
+from storyreel.api.problems import not_found
+from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
+from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
+from storyreel.services.story import MAX_SEGMENTS, Character, Story, Usage
+
+MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".json": "application/json"}
+_IDEA_OPTIONS = ("segments", "style", "characters", "duration_seconds")
+
+
+class VideoBody(BaseModel):
+    """A video job: an ``idea`` (with the story options) or a ready ``story``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idea: Text | None = None
+    segments: int | None = Field(default=None, ge=1, le=MAX_SEGMENTS)
+    style: Style = None
+    characters: list[Character] = Field(default_factory=list, max_length=6)
+    duration_seconds: Literal[4, 6, 8] | None = None
+    story: Story | None = None
+
+    @model_validator(mode="after")
+    def _idea_or_story(self) -> VideoBody:
+        if (self.idea is None) == (self.story is None):
+            raise ValueError("give either 'idea' or 'story', not both or neither")
+        if self.story is not None:
+            given = [name for name in _IDEA_OPTIONS if name in self.model_fields_set]
+            if given:
+                raise ValueError(f"{', '.join(given)} apply to an idea, not to a story")
+        return self
+
+
+class JobAccepted(BaseModel):
+    """A job that was created or restarted; poll ``location``."""
+
+    id: str
+    status: JobStatus
+    location: str
+
+
+class JobSummary(BaseModel):
+    """One job in a listing."""
+
+    id: str
+    status: JobStatus
+    created_at: datetime
+    idea: str
+
+
+class StepProgress(BaseModel):
+    key: str
+    index: int | None
+    status: StepStatus
+    error: str | None
+
+
+class Progress(BaseModel):
+    """Per-step status: the story, one clip per segment, the thumbnail."""
+
+    steps: list[StepProgress]
+    clips_total: int
+    clips_done: int
+    video_submissions: int
+
+
+class JobDetail(BaseModel):
+    """A job: its status, per-segment progress, downloadable files, and the manifest once
+    it has finished (``succeeded``, ``partial`` or ``failed``)."""
+
+    id: str
+    status: JobStatus
+    created_at: datetime
+    updated_at: datetime
+    idea: str
+    title: str | None
+    cancel_requested: bool
+    running_here: bool
+    estimated_cost_usd: float | None
+    usage: Usage
+    reasons: list[str]
+    progress: Progress
+    files: list[str]
+    manifest: Manifest | None
+
+
+def summary(job: JobRecord) -> JobSummary:
+    return JobSummary(id=job.id, status=job.status, created_at=job.created_at, idea=job.idea)
+
+
+def detail(view: JobView, *, running_here: bool) -> JobDetail:
+    job = view.job
+    manifest: Any = job.manifest if job.final else None
+    return JobDetail(
+        id=job.id,
+        status=job.status,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        idea=job.idea,
+        title=job.story.title if job.story else None,
+        cancel_requested=job.cancel_requested,
+        running_here=running_here,
+        estimated_cost_usd=job.estimated_cost_usd,
+        usage=job.usage,
+        reasons=list(job.reasons),
+        progress=Progress.model_validate(view.progress()),
+        files=downloadable(view),
+        manifest=Manifest.model_validate(manifest) if manifest is not None else None,
+    )
+
+
+def downloadable(view: JobView) -> list[str]:
+    """The job's artifacts that exist now, by their path relative to the job folder: only
+    these can be downloaded (never any other file that happens to be in the folder)."""
+    root = Path(view.job.out_dir)
+    names = [STORY_FILENAME, MANIFEST_FILENAME]
+    names += [
+        step.artifact
+        for step in view.steps
+        if step.artifact and step.status is StepStatus.SUCCEEDED
+    ]
+    return [name for name in dict.fromkeys(names) if (root / name).is_file()]
+
+
+def artifact(view: JobView, requested: str) -> Path:
+    """The file behind ``requested`` (a manifest path); 404 for anything else, including
+    any path that would leave the job folder (``..``, absolute, symlinks out)."""
+    missing = not_found(f"job {view.job.id} has no file {requested!r}")
+    pure = PurePosixPath(requested)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in requested or "\x00" in requested:
+        raise missing
+    if requested not in downloadable(view):
+        raise missing
+    root = Path(view.job.out_dir).resolve()
+    path = (root / requested).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise missing
+    return path
+
+
+def media_type(path: Path) -> str:
+    return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+__all__ = [
+    "JobAccepted",
+    "JobDetail",
+    "JobSummary",
+    "VideoBody",
+    "artifact",
+    "detail",
+    "downloadable",
+    "media_type",
+    "summary",
+]

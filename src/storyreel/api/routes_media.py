@@ -1,0 +1,224 @@
+"""Media routes: video jobs (create, list, inspect, resume, cancel, download) and thumbnails."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import Depends
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from storyreel.api import job_views as views
+from storyreel.api.fields import Text
+from storyreel.api.problems import ApiProblem, conflict, not_found, problem_responses
+from storyreel.api.routing import problem_router
+from storyreel.api.tasks import JobTasks
+from storyreel.errors import JobError
+from storyreel.jobs.models import JobStatus, JobView
+from storyreel.jobs.runner import JobRunner
+from storyreel.services.media import IMAGE_ASPECT_RATIOS, MediaService
+
+media_router = problem_router(401, tags=["media"])
+
+# How long DELETE waits for a running job to stop before answering with its state.
+CANCEL_WAIT_S = 10.0
+# A running job whose owner's heartbeat is older than this is taken to be abandoned
+# (the job runner's own default).
+STALE_AFTER_S = 60.0
+
+JobId = Annotated[str, PathParam(min_length=1, max_length=64)]
+
+
+class ThumbnailBody(BaseModel):
+    """A thumbnail from ``prompt``; ``aspect_ratio`` defaults to ``video.aspect_ratio``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: Text
+    aspect_ratio: str | None = Field(
+        default=None, json_schema_extra={"enum": [*IMAGE_ASPECT_RATIOS, None]}
+    )
+
+
+def _view(runner: JobRunner, job_id: str) -> JobView:
+    try:
+        return runner.get(job_id)
+    except JobError:
+        raise not_found(f"there is no job {job_id!r}") from None
+
+
+def _work(call: Callable[[str], Awaitable[Any]], job_id: str) -> Callable[[], Awaitable[Any]]:
+    async def work() -> Any:
+        return await call(job_id)
+
+    return work
+
+
+def _accepted(request: Request, response: Response, job_id: str, status: JobStatus) -> Any:
+    location = str(request.url_for("storyreel_get_job", job_id=job_id))
+    response.headers["Location"] = location
+    return views.JobAccepted(id=job_id, status=status, location=location)
+
+
+@media_router.post(
+    "/videos",
+    status_code=202,
+    response_model=views.JobAccepted,
+    summary="Start a video job",
+    responses=problem_responses(503),
+)
+@inject
+async def post_video(
+    body: views.VideoBody,
+    request: Request,
+    response: Response,
+    runner: JobRunner = Depends(Provide["job_runner"]),
+    tasks: JobTasks = Depends(Provide["job_tasks"]),
+) -> views.JobAccepted:
+    """Create a job (idea → story → clips → thumbnail, or a ready story → clips →
+    thumbnail) and run it in the background; poll ``GET /v1/jobs/{id}``."""
+    if body.story is not None:
+        job = await asyncio.to_thread(runner.create_from_story, body.story)
+    else:
+        job = await asyncio.to_thread(
+            runner.create,
+            body.idea or "",
+            segments=body.segments,
+            style=body.style,
+            characters=body.characters,
+            duration_seconds=body.duration_seconds,
+        )
+    tasks.start(job.id, _work(runner.run, job.id))
+    accepted: views.JobAccepted = _accepted(request, response, job.id, job.status)
+    return accepted
+
+
+@media_router.get("/jobs", response_model=list[views.JobSummary], summary="List jobs")
+@inject
+def list_jobs(runner: JobRunner = Depends(Provide["job_runner"])) -> list[views.JobSummary]:
+    """Every job of the store, newest first."""
+    return [views.summary(job) for job in runner.list_jobs()]
+
+
+@media_router.get(
+    "/jobs/{job_id}",
+    response_model=views.JobDetail,
+    name="storyreel_get_job",
+    summary="A job's status and progress",
+    responses=problem_responses(404),
+)
+@inject
+def get_job(
+    job_id: JobId,
+    runner: JobRunner = Depends(Provide["job_runner"]),
+    tasks: JobTasks = Depends(Provide["job_tasks"]),
+) -> views.JobDetail:
+    """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``),
+    per-segment progress, downloadable files, and the manifest once finished."""
+    return views.detail(_view(runner, job_id), running_here=tasks.running(job_id))
+
+
+@media_router.post(
+    "/jobs/{job_id}/resume",
+    status_code=202,
+    response_model=views.JobAccepted,
+    summary="Resume a job",
+    responses=problem_responses(404, 409),
+)
+@inject
+async def resume_job(
+    job_id: JobId,
+    request: Request,
+    response: Response,
+    runner: JobRunner = Depends(Provide["job_runner"]),
+    tasks: JobTasks = Depends(Provide["job_tasks"]),
+) -> views.JobAccepted:
+    """Finish a job: re-poll submitted clips (never paying twice), run what never started.
+    409 when it is running or has already succeeded."""
+    job = (await asyncio.to_thread(_view, runner, job_id)).job
+    if tasks.running(job_id) or (
+        job.status is JobStatus.RUNNING and job.owner_alive(stale_after_s=STALE_AFTER_S)
+    ):
+        raise conflict(f"job {job_id} is running; wait for it or cancel it")
+    if job.status is JobStatus.SUCCEEDED:
+        raise conflict(f"job {job_id} has already succeeded; there is nothing to resume")
+    tasks.start(job_id, _work(runner.resume, job_id))
+    accepted: views.JobAccepted = _accepted(request, response, job_id, job.status)
+    return accepted
+
+
+@media_router.delete(
+    "/jobs/{job_id}",
+    response_model=views.JobDetail,
+    summary="Cancel a job",
+    responses=problem_responses(404, 409),
+)
+@inject
+async def cancel_job(
+    job_id: JobId,
+    runner: JobRunner = Depends(Provide["job_runner"]),
+    tasks: JobTasks = Depends(Provide["job_tasks"]),
+) -> views.JobDetail:
+    """Stop a job: nothing new is submitted; clips already submitted stay recorded, so a
+    resume collects them without paying again. 409 when it has already finished."""
+    job = (await asyncio.to_thread(_view, runner, job_id)).job
+    if job.final:
+        raise conflict(f"job {job_id} has already finished ({job.status.value})")
+    await asyncio.to_thread(runner.cancel, job_id)
+    await tasks.wait(job_id, within_s=CANCEL_WAIT_S)
+    view = await asyncio.to_thread(_view, runner, job_id)
+    return views.detail(view, running_here=tasks.running(job_id))
+
+
+@media_router.get(
+    "/jobs/{job_id}/files/{file_path:path}",
+    summary="Download a job's file",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The file (Range requests are supported).",
+            "content": {media: {} for media in views.MEDIA_TYPES.values()},
+        },
+        206: {"description": "Part of the file, for a Range request."},
+        **problem_responses(404),
+    },
+)
+@inject
+def get_file(
+    job_id: JobId, file_path: str, runner: JobRunner = Depends(Provide["job_runner"])
+) -> FileResponse:
+    """A file by its path in the manifest: ``clips/segment-01.mp4``, ``thumbnail.png``,
+    ``story.json``, ``manifest.json``. Anything else, or outside the job folder, is 404."""
+    path = views.artifact(_view(runner, job_id), file_path)
+    return FileResponse(path, media_type=views.media_type(path))
+
+
+@media_router.post(
+    "/thumbnails",
+    response_class=Response,
+    summary="Draw a thumbnail",
+    responses={
+        200: {"description": "The image.", "content": {"image/png": {}, "image/jpeg": {}}},
+        **problem_responses(429, 502, 504),
+    },
+)
+@inject
+async def post_thumbnail(
+    body: ThumbnailBody,
+    media: MediaService = Depends(Provide["media_service"]),
+) -> Response:
+    """One image from the image model, returned as PNG (or JPEG) bytes."""
+    if body.aspect_ratio is not None and body.aspect_ratio not in IMAGE_ASPECT_RATIOS:
+        raise ApiProblem(422, f"unsupported aspect_ratio {body.aspect_ratio!r}")
+    with tempfile.TemporaryDirectory(prefix="storyreel-thumbnail-") as folder:
+        dest = Path(folder) / "thumbnail.png"
+        result = await media.generate_thumbnail(body.prompt, dest, aspect_ratio=body.aspect_ratio)
+        data = await asyncio.to_thread(result.path.read_bytes)
+    return Response(data, media_type=result.mime_type)
