@@ -14,9 +14,14 @@ from google.genai import types
 from PIL import Image
 
 from jobs.conftest import job_settings
-from jobs.fakes import FakeMedia, make_story
+from jobs.fakes import FakeMedia, FakeWriter, make_story
 from storyreel.containers import aclose_container, create_container
-from storyreel.controllers.cinematographer import Cinematographer, film_story
+from storyreel.controllers.cinematographer import (
+    Cinematographer,
+    film_story,
+    make_video,
+    resume_job,
+)
 from storyreel.controllers.shots import clip_prompt, thumbnail_prompt
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.errors import ProviderError
@@ -218,3 +223,22 @@ async def test_film_story_clips_run_concurrently_against_the_emulator(
     for clip in manifest.clips:
         with av.open(str(tmp_output / "film" / str(clip.path))) as video:
             assert video.streams.video[0].codec_context.name == "h264"
+
+
+async def test_make_video_and_resume_job_entry_points_are_wired(tmp_output: Path) -> None:
+    container = create_container(job_settings(tmp_output))
+    media = FakeMedia()
+    try:
+        with (
+            container.media_service.override(media),
+            container.screenwriter.override(FakeWriter()),
+        ):
+            made = await make_video("a storm", segments=2, style="ink")
+            again = await resume_job(str(made.job_id))
+    finally:
+        await aclose_container(container)
+
+    assert made.status == again.status == "succeeded"
+    assert again.clips == made.clips
+    assert len(media.submits) == 2
+    assert (tmp_output / str(made.job_id) / "manifest.json").exists()

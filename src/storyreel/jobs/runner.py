@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from storyreel.errors import InputError, JobError, StoryreelError
-from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StoreJournal
-from storyreel.jobs.manifest import (
-    MANIFEST_FILENAME,
-    STORY_FILENAME,
-    Manifest,
-    build_manifest,
-    estimate_cost_usd,
-    write_manifest,
-    write_story,
-)
+from storyreel.errors import InputError, JobError
+from storyreel.jobs.execution import DEFAULT_SEGMENTS, Execution, StoryWriter, finish_job
+from storyreel.jobs.journal import ProgressCallback, ProgressEvent
+from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest, estimate_cost_usd
 from storyreel.jobs.models import (
     STORY_STEP,
     JobInput,
@@ -33,11 +24,9 @@ from storyreel.jobs.models import (
     StepStatus,
     new_job_id,
     this_process,
-    utcnow,
 )
 from storyreel.jobs.store import JobStore
-from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story, Usage
-from storyreel.services.writing_models import WrittenStory
+from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,21 +34,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SEGMENTS = 5
-
-
-class StoryWriter(Protocol):
-    """What the runner needs of the Screenwriter."""
-
-    async def build_story(
-        self,
-        idea: str,
-        *,
-        segments: int = DEFAULT_SEGMENTS,
-        style: str | None = None,
-        characters: Iterable[Character] | None = None,
-        duration_seconds: int | None = None,
-    ) -> Story: ...
+__all__ = ["DEFAULT_SEGMENTS", "CostEstimate", "JobRunner", "StoryWriter", "prepare_out_dir"]
 
 
 @dataclass(frozen=True)
@@ -250,116 +225,18 @@ class JobRunner:
             raise JobError(f"job {job.id} was just started by another process")
         if claimed.cancel_requested:
             return self._finish(job.id, ["cancelled"])
-        pipeline = asyncio.ensure_future(self._pipeline(claimed, progress or _ignore))
-        watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
-        try:
-            return await pipeline
-        except asyncio.CancelledError:
-            me = asyncio.current_task()
-            if self._store.get(job.id).cancel_requested and (me is None or not me.cancelling()):
-                return self._finish(job.id, ["cancelled"])
-            self._finish(job.id, ["interrupted; resume the job to finish it"])
-            raise
-        except BaseException as exc:
-            self._finish(job.id, [str(exc) or type(exc).__name__])
-            raise
-        finally:
-            watcher.cancel()
-
-    async def _pipeline(self, job: JobRecord, report: ProgressCallback) -> Manifest:
-        story = await self._story(job, report)
-        if story is None:
-            return self._finish(job.id, [])
-        out_dir = Path(job.out_dir)
-        try:
-            write_story(out_dir, story)
-        except OSError as exc:
-            raise JobError(f"cannot write {out_dir / STORY_FILENAME}: {exc}") from None
-        await self._cinematographer.generate_full_content_videos(
-            story,
-            out_dir,
-            journal=StoreJournal(self._store, job.id),
-            progress=report,
-            job_id=job.id,
-            usage=self._store.get(job.id).usage,
+        execution = Execution(
+            self._store,
+            self._writer,
+            self._cinematographer,
+            self._settings,
+            watch_interval_s=self._watch_interval_s,
+            heartbeat_s=self._heartbeat_s,
         )
-        return self._finish(job.id, [])
-
-    async def _story(self, job: JobRecord, report: ProgressCallback) -> Story | None:
-        """The job's story: the saved one, or a new one from the writer (then saved)."""
-        steps = {step.key: step for step in self._store.steps(job.id)}
-        step = steps.get(STORY_STEP) or StepRecord(key=STORY_STEP, kind=StepKind.STORY)
-        if job.story is not None:
-            report(ProgressEvent(STORY_STEP, "skipped", detail=job.story.title))
-            return job.story
-        step = step.but(status=StepStatus.PENDING, attempts=step.attempts + 1, error=None)
-        self._store.save_step(job.id, step)
-        report(ProgressEvent(STORY_STEP, "writing"))
-        spec = job.input
-        try:
-            written = await self._writer.build_story(
-                spec.idea or "",
-                segments=spec.segments or DEFAULT_SEGMENTS,
-                style=spec.style,
-                characters=spec.characters or None,
-                duration_seconds=spec.duration_seconds,
-            )
-        except StoryreelError as exc:
-            self._store.save_step(job.id, step.but(status=StepStatus.FAILED, error=str(exc)))
-            report(ProgressEvent(STORY_STEP, "failed", detail=str(exc)))
-            return None
-        usage = written.usage if isinstance(written, WrittenStory) else Usage()
-        story = Story.model_validate(written.model_dump(exclude={"usage"}))
-        # The story is saved in one transaction: from here on a resume never rewrites it.
-        self._store.update(
-            job.id,
-            story=story,
-            usage=job.usage + usage,
-            estimated_cost_usd=estimate_cost_usd(self._settings, story.total_seconds),
-        )
-        done = step.but(status=StepStatus.SUCCEEDED, artifact=STORY_FILENAME)
-        self._store.save_step(job.id, done)
-        report(ProgressEvent(STORY_STEP, "done", detail=story.title))
-        return story
-
-    async def _watch(self, job_id: str, pipeline: asyncio.Future[Manifest]) -> None:
-        """Stop the pipeline when a cancel is requested; keep the heartbeat fresh."""
-        last_beat = time.monotonic()
-        while not pipeline.done():
-            await asyncio.sleep(self._watch_interval_s)
-            try:
-                if self._store.get(job_id).cancel_requested:
-                    pipeline.cancel()
-                    return
-                if time.monotonic() - last_beat >= self._heartbeat_s:
-                    self._store.update(job_id, heartbeat_at=utcnow())
-                    last_beat = time.monotonic()
-            except StoryreelError as exc:
-                logger.warning("job %s: cannot check for a cancel request: %s", job_id, exc)
+        return await execution.run(claimed, progress or _ignore)
 
     def _finish(self, job_id: str, reasons: Sequence[str]) -> Manifest:
-        """Record the job's final state from its steps, and write ``manifest.json``."""
-        job = self._store.get(job_id)
-        manifest = build_manifest(
-            job_id=job_id,
-            story=job.story,
-            steps=self._store.steps(job_id),
-            settings=self._settings,
-            usage=job.usage,
-            reasons=reasons,
-        )
-        try:
-            write_manifest(Path(job.out_dir), manifest)
-        except OSError as exc:
-            logger.error("job %s: cannot write %s: %s", job_id, MANIFEST_FILENAME, exc)
-        self._store.update(
-            job_id,
-            status=JobStatus(manifest.status),
-            reasons=[f"{failure.step}: {failure.reason}" for failure in manifest.failures],
-            manifest=manifest.to_json(),
-            estimated_cost_usd=manifest.estimated_cost_usd or job.estimated_cost_usd,
-        )
-        return manifest
+        return finish_job(self._store, self._settings, job_id, reasons)
 
 
 def prepare_out_dir(folder: Path) -> Path:
