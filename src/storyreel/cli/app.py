@@ -87,6 +87,10 @@ def _register() -> None:
     app.command("jobs")(jobs_cmd.jobs)
     app.command("resume")(jobs_cmd.resume)
 
+    from storyreel.cli import serve_cmd
+
+    app.command("serve")(serve_cmd.serve)
+
 
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; a StoryreelError becomes one line on stderr and its exit code."""
