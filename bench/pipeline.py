@@ -27,8 +27,8 @@ from storyreel.emulator import EmulatorOptions, EmulatorServer
 
 VIDEO_LATENCY_S = 3.0
 SEGMENTS = 6
-POLL_INITIAL_S = 0.5
-POLL_MAX_S = 1.0
+POLL_INITIAL_S = 0.25
+POLL_MAX_S = 0.5
 TARGET = 1.5
 IDEA = "a lighthouse keeper befriends a storm"
 

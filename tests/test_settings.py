@@ -170,3 +170,10 @@ def test_settings_repr_and_errors_never_show_secrets() -> None:
     with pytest.raises(ConfigError) as info:
         load_settings({"openrouter": {"api_key": 12}}, env=env, dotenv=None)
     assert "(hidden)" in str(info.value)
+
+
+def test_settings_duration_from_environment_text_is_a_veo_duration() -> None:
+    s = load_settings(env={"STORYREEL_VIDEO__DURATION_SECONDS": "4"}, dotenv=None)
+    assert s.video.duration_seconds == 4
+    with pytest.raises(ConfigError, match="video.duration_seconds"):
+        load_settings(env={"STORYREEL_VIDEO__DURATION_SECONDS": "5"}, dotenv=None)

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from storyreel.config_sources import (
@@ -68,7 +76,7 @@ class VideoSettings(_Section):
     negative_prompt: str | None = None
     generate_audio: bool = False
     output_gcs_uri: str | None = None
-    concurrency: int = Field(default=4, ge=1, le=32)
+    concurrency: int = Field(default=8, ge=1, le=32)
     poll_initial_s: float = Field(default=2.0, gt=0)
     poll_max_s: float = Field(default=20.0, gt=0)
     timeout_s: float = Field(default=900.0, gt=0)
@@ -77,6 +85,14 @@ class VideoSettings(_Section):
         default_factory=lambda: dict(DEFAULT_VIDEO_PRICES)
     )
     confirm_above_usd: float = Field(default=5.0, ge=0)
+
+    @field_validator("duration_seconds", mode="before")
+    @classmethod
+    def _number_from_text(cls, value: Any) -> Any:
+        # Environment variables are text, and a Literal of ints does not coerce "8" by itself.
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return value
 
 
 class EmulatorSettings(_Section):
