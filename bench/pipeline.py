@@ -28,7 +28,7 @@ from storyreel.emulator import EmulatorOptions, EmulatorServer
 VIDEO_LATENCY_S = 3.0
 SEGMENTS = 6
 POLL_INITIAL_S = 0.25
-POLL_MAX_S = 0.5
+POLL_MAX_S = 0.25
 TARGET = 1.5
 IDEA = "a lighthouse keeper befriends a storm"
 

@@ -124,4 +124,4 @@ def test_imports_do_not_load_the_sdks() -> None:
 def test_load_settings_from_environment_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STORYREEL_VIDEO__CONCURRENCY", "3")
     assert load_settings(dotenv=None).video.concurrency == 3
-    assert load_settings(env={}, dotenv=None).video.concurrency == 4
+    assert load_settings(env={}, dotenv=None).video.concurrency == 8

@@ -10,9 +10,9 @@ def main() -> None:
     # pydantic scans every installed distribution's entry points for plugins on first use;
     # the CLI uses none, and the scan is a measurable share of its start-up.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
-    from storyreel.cli.app import run
+    from storyreel.cli.app import main_and_exit
 
-    run()
+    main_and_exit()
 
 
 __all__ = ["main"]
