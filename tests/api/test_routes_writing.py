@@ -8,7 +8,7 @@ import pytest
 
 from storyreel.containers import Container
 from storyreel.settings import Settings
-from storyreel.testing_fakes import RecordingOpenAI
+from storyreel.testing import RecordingOpenAI
 
 from .conftest import assert_problem, emulator_stats, png_bytes
 

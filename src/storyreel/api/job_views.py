@@ -1,17 +1,22 @@
-"""What the job routes take and return, and which files of a job may be downloaded."""
+"""Bodies, answers and helpers of the job routes, and which files of a job may be downloaded."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.requests import Request
+from starlette.responses import Response
 
 from storyreel.api.fields import Style, Text
 from storyreel.api.problems import not_found
+from storyreel.errors import JobError
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
 from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
+from storyreel.jobs.runner import JobRunner
 from storyreel.services.story import MAX_SEGMENTS, Character, Story, Usage
 
 MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".json": "application/json"}
@@ -94,6 +99,30 @@ class JobDetail(BaseModel):
     manifest: Manifest | None
 
 
+def find(runner: JobRunner, job_id: str) -> JobView:
+    """The job, or a 404 problem."""
+    try:
+        return runner.get(job_id)
+    except JobError:
+        raise not_found(f"there is no job {job_id!r}") from None
+
+
+def work(call: Callable[[str], Awaitable[Any]], job_id: str) -> Callable[[], Awaitable[Any]]:
+    """``call(job_id)`` as a task body for :class:`~storyreel.api.tasks.JobTasks`."""
+
+    async def run() -> Any:
+        return await call(job_id)
+
+    return run
+
+
+def accepted(request: Request, response: Response, job_id: str, status: JobStatus) -> JobAccepted:
+    """The 202 answer for a job started in the background, with its ``Location``."""
+    location = str(request.url_for("storyreel_get_job", job_id=job_id))
+    response.headers["Location"] = location
+    return JobAccepted(id=job_id, status=status, location=location)
+
+
 def summary(job: JobRecord) -> JobSummary:
     return JobSummary(id=job.id, status=job.status, created_at=job.created_at, idea=job.idea)
 
@@ -157,9 +186,12 @@ __all__ = [
     "JobDetail",
     "JobSummary",
     "VideoBody",
+    "accepted",
     "artifact",
     "detail",
     "downloadable",
+    "find",
     "media_type",
     "summary",
+    "work",
 ]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import Depends
@@ -17,11 +16,10 @@ from starlette.responses import FileResponse, Response
 
 from storyreel.api import job_views as views
 from storyreel.api.fields import Text
-from storyreel.api.problems import ApiProblem, conflict, not_found, problem_responses
+from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.routing import problem_router
 from storyreel.api.tasks import JobTasks
-from storyreel.errors import JobError
-from storyreel.jobs.models import JobStatus, JobView
+from storyreel.jobs.models import JobStatus
 from storyreel.jobs.runner import JobRunner
 from storyreel.services.media import IMAGE_ASPECT_RATIOS, MediaService
 
@@ -45,26 +43,6 @@ class ThumbnailBody(BaseModel):
     aspect_ratio: str | None = Field(
         default=None, json_schema_extra={"enum": [*IMAGE_ASPECT_RATIOS, None]}
     )
-
-
-def _view(runner: JobRunner, job_id: str) -> JobView:
-    try:
-        return runner.get(job_id)
-    except JobError:
-        raise not_found(f"there is no job {job_id!r}") from None
-
-
-def _work(call: Callable[[str], Awaitable[Any]], job_id: str) -> Callable[[], Awaitable[Any]]:
-    async def work() -> Any:
-        return await call(job_id)
-
-    return work
-
-
-def _accepted(request: Request, response: Response, job_id: str, status: JobStatus) -> Any:
-    location = str(request.url_for("storyreel_get_job", job_id=job_id))
-    response.headers["Location"] = location
-    return views.JobAccepted(id=job_id, status=status, location=location)
 
 
 @media_router.post(
@@ -95,9 +73,8 @@ async def post_video(
             characters=body.characters,
             duration_seconds=body.duration_seconds,
         )
-    tasks.start(job.id, _work(runner.run, job.id))
-    accepted: views.JobAccepted = _accepted(request, response, job.id, job.status)
-    return accepted
+    tasks.start(job.id, views.work(runner.run, job.id))
+    return views.accepted(request, response, job.id, job.status)
 
 
 @media_router.get("/jobs", response_model=list[views.JobSummary], summary="List jobs")
@@ -122,7 +99,7 @@ def get_job(
 ) -> views.JobDetail:
     """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``),
     per-segment progress, downloadable files, and the manifest once finished."""
-    return views.detail(_view(runner, job_id), running_here=tasks.running(job_id))
+    return views.detail(views.find(runner, job_id), running_here=tasks.running(job_id))
 
 
 @media_router.post(
@@ -142,16 +119,15 @@ async def resume_job(
 ) -> views.JobAccepted:
     """Finish a job: re-poll submitted clips (never paying twice), run what never started.
     409 when it is running or has already succeeded."""
-    job = (await asyncio.to_thread(_view, runner, job_id)).job
+    job = (await asyncio.to_thread(views.find, runner, job_id)).job
     if tasks.running(job_id) or (
         job.status is JobStatus.RUNNING and job.owner_alive(stale_after_s=STALE_AFTER_S)
     ):
         raise conflict(f"job {job_id} is running; wait for it or cancel it")
     if job.status is JobStatus.SUCCEEDED:
         raise conflict(f"job {job_id} has already succeeded; there is nothing to resume")
-    tasks.start(job_id, _work(runner.resume, job_id))
-    accepted: views.JobAccepted = _accepted(request, response, job_id, job.status)
-    return accepted
+    tasks.start(job_id, views.work(runner.resume, job_id))
+    return views.accepted(request, response, job_id, job.status)
 
 
 @media_router.delete(
@@ -168,12 +144,12 @@ async def cancel_job(
 ) -> views.JobDetail:
     """Stop a job: nothing new is submitted; clips already submitted stay recorded, so a
     resume collects them without paying again. 409 when it has already finished."""
-    job = (await asyncio.to_thread(_view, runner, job_id)).job
+    job = (await asyncio.to_thread(views.find, runner, job_id)).job
     if job.final:
         raise conflict(f"job {job_id} has already finished ({job.status.value})")
     await asyncio.to_thread(runner.cancel, job_id)
     await tasks.wait(job_id, within_s=CANCEL_WAIT_S)
-    view = await asyncio.to_thread(_view, runner, job_id)
+    view = await asyncio.to_thread(views.find, runner, job_id)
     return views.detail(view, running_here=tasks.running(job_id))
 
 
@@ -196,7 +172,7 @@ def get_file(
 ) -> FileResponse:
     """A file by its path in the manifest: ``clips/segment-01.mp4``, ``thumbnail.png``,
     ``story.json``, ``manifest.json``. Anything else, or outside the job folder, is 404."""
-    path = views.artifact(_view(runner, job_id), file_path)
+    path = views.artifact(views.find(runner, job_id), file_path)
     return FileResponse(path, media_type=views.media_type(path))
 
 

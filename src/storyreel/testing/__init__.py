@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from storyreel.containers import Container
     from storyreel.settings import Settings
-    from storyreel.testing_fakes import RecordingGenai, RecordingOpenAI
+    from storyreel.testing.fake_genai import RecordingGenai
+    from storyreel.testing.fake_openai import RecordingOpenAI
 
 __all__ = [
     "RecordingGenai",
@@ -42,10 +43,14 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The fakes import the SDKs' types: load them only when a host asks for them.
-    if name in ("RecordingOpenAI", "RecordingGenai"):
-        from storyreel import testing_fakes
+    if name == "RecordingOpenAI":
+        from storyreel.testing.fake_openai import RecordingOpenAI
 
-        return getattr(testing_fakes, name)
+        return RecordingOpenAI
+    if name == "RecordingGenai":
+        from storyreel.testing.fake_genai import RecordingGenai
+
+        return RecordingGenai
     raise AttributeError(f"module 'storyreel.testing' has no attribute {name!r}")
 
 
@@ -121,7 +126,7 @@ def _current_loop() -> asyncio.AbstractEventLoop | None:
 @pytest.fixture
 def storyreel_fake_openai(storyreel_container: Container) -> Iterator[RecordingOpenAI]:
     """A :class:`RecordingOpenAI` in place of the container's ``async_openai_client``."""
-    from storyreel.testing_fakes import RecordingOpenAI
+    from storyreel.testing.fake_openai import RecordingOpenAI
 
     fake = RecordingOpenAI()
     with storyreel_container.async_openai_client.override(fake):
@@ -131,7 +136,7 @@ def storyreel_fake_openai(storyreel_container: Container) -> Iterator[RecordingO
 @pytest.fixture
 def storyreel_fake_genai(storyreel_container: Container) -> Iterator[RecordingGenai]:
     """A :class:`RecordingGenai` in place of the container's ``genai_client``."""
-    from storyreel.testing_fakes import RecordingGenai
+    from storyreel.testing.fake_genai import RecordingGenai
 
     fake = RecordingGenai()
     with storyreel_container.genai_client.override(fake):
