@@ -175,5 +175,5 @@ def test_settings_repr_and_errors_never_show_secrets() -> None:
 def test_settings_duration_from_environment_text_is_a_veo_duration() -> None:
     s = load_settings(env={"STORYREEL_VIDEO__DURATION_SECONDS": "4"}, dotenv=None)
     assert s.video.duration_seconds == 4
-    with pytest.raises(ConfigError, match="video.duration_seconds"):
+    with pytest.raises(ConfigError, match=r"video\.duration_seconds"):
         load_settings(env={"STORYREEL_VIDEO__DURATION_SECONDS": "5"}, dotenv=None)
