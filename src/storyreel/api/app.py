@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from storyreel import __version__
+from storyreel.api.job_views import work
 from storyreel.api.problems import problem_response
 from storyreel.api.tasks import JobTasks
 from storyreel.jobs.models import JobStatus
@@ -58,19 +59,11 @@ def resume_interrupted(container: Container, tasks: JobTasks) -> list[str]:
     runner = container.job_runner()
     resumed = []
     for job in runner.orphaned():
-        job_id = job.id
-        if tasks.start(job_id, _resume(runner, job_id)):
-            resumed.append(job_id)
+        if tasks.start(job.id, work(runner.resume, job.id)):
+            resumed.append(job.id)
     if resumed:
         logger.info("resuming %d interrupted job(s): %s", len(resumed), ", ".join(resumed))
     return resumed
-
-
-def _resume(runner: Any, job_id: str) -> Any:
-    async def work() -> Any:
-        return await runner.resume(job_id)
-
-    return work
 
 
 @asynccontextmanager
