@@ -17,9 +17,9 @@ from pydantic import BaseModel
 
 import storyreel.api
 from storyreel.containers import Container as StoryreelContainer
+from storyreel.containers import create_container
 from storyreel.controllers.screenwriter import Screenwriter
-from storyreel.logs import register_secrets
-from storyreel.settings import Settings, load_settings
+from storyreel.settings import Settings
 
 
 class Greeter:
@@ -40,10 +40,7 @@ class Container(StoryreelContainer):
 
 def build_container(settings: Settings | None = None) -> Container:
     """The host's container on ``settings`` (config.yml + environment by default)."""
-    settings = settings or load_settings()
-    register_secrets(settings.secret_values())
-    settings.require_credentials()
-    return Container(config=providers.Object(settings))
+    return create_container(settings, container_cls=Container)
 
 
 class Pitch(BaseModel):

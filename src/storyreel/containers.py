@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from dependency_injector import containers, providers
 
@@ -80,19 +80,48 @@ class Container(containers.DeclarativeContainer):
     job_tasks = providers.Singleton(JobTasks)
 
 
+ContainerT = TypeVar("ContainerT", bound=Container)
+
+
+@overload
 def create_container(
     settings: Settings | None = None,
     *,
     config_file: str | Path | None = None,
     env: dict[str, str] | None = None,
     dotenv: str | Path | None = ".env",
+    container_cls: None = None,
+    **overrides: Any,
+) -> Container: ...
+
+
+@overload
+def create_container(
+    settings: Settings | None = None,
+    *,
+    config_file: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    dotenv: str | Path | None = ".env",
+    container_cls: type[ContainerT],
+    **overrides: Any,
+) -> ContainerT: ...
+
+
+def create_container(
+    settings: Settings | None = None,
+    *,
+    config_file: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    dotenv: str | Path | None = ".env",
+    container_cls: type[Container] | None = None,
     **overrides: Any,
 ) -> Container:
     """Build a configured container. Reads configuration now; builds no client and opens
     no socket until a client is first resolved.
 
     ``overrides`` are settings with the highest precedence, e.g.
-    ``create_container(backend="offline", video={"concurrency": 2})``.
+    ``create_container(backend="offline", video={"concurrency": 2})``. A host application
+    that extends :class:`Container` passes its subclass as ``container_cls``.
     """
     if settings is None:
         settings = load_settings(overrides, config_file=config_file, env=env, dotenv=dotenv)
@@ -100,7 +129,8 @@ def create_container(
         settings = settings.model_validate(_merge(settings.model_dump(), overrides))
     register_secrets(settings.secret_values())
     settings.require_credentials()
-    return Container(config=providers.Object(settings))
+    cls = container_cls or Container
+    return cls(config=providers.Object(settings))
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

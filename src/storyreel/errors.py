@@ -29,7 +29,8 @@ class ProviderError(StoryreelError):
     """A call to OpenRouter or Google failed.
 
     ``provider`` is ``"openrouter"`` or ``"google"``; ``status`` the HTTP status when there
-    was one; ``retryable`` says whether trying again later may succeed.
+    was one; ``retryable`` says whether trying again later may succeed; ``timeout`` that the
+    provider did not answer in time.
     """
 
     exit_code = 69  # EX_UNAVAILABLE
@@ -42,12 +43,14 @@ class ProviderError(StoryreelError):
         status: int | None = None,
         retryable: bool = False,
         retry_after_s: float | None = None,
+        timeout: bool = False,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.timeout = timeout
 
 
 class ContentBlockedError(ProviderError):

@@ -438,6 +438,7 @@ async def test_wait_video_times_out_resumably(
         await service.wait_video(OP_NAME, tmp_path / "c.mp4", label="clip 3")
 
     assert (caught.value.retryable, caught.value.status) == (True, None)
+    assert caught.value.timeout is True
     assert OP_NAME in str(caught.value)
     assert sum(timer.sleeps) == pytest.approx(1.0)
     assert timer.sleeps[:3] == [0.05, 0.1, 0.2]

@@ -122,3 +122,11 @@ def test_given_characters_rejects_other_types_and_too_many() -> None:
         given_characters(["Mia"])  # type: ignore[list-item]
     with pytest.raises(InputError, match="at most 10 characters"):
         given_characters([Character(name=f"C{n}", description="d") for n in range(11)])
+
+
+def test_given_characters_rejects_names_that_are_only_whitespace() -> None:
+    # "\x1f" passes min_length but strips to nothing: it must be an input error, not a crash.
+    with pytest.raises(InputError, match="not blank"):
+        given_characters([Character(name="\x1f", description="a tall knight")])
+    with pytest.raises(InputError, match="not blank"):
+        given_characters([Character(name="Mia", description=" \t")])

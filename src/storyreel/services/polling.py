@@ -105,6 +105,7 @@ def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) 
         provider=gerr.PROVIDER,
         status=None,
         retryable=True,
+        timeout=True,
     )
 
 

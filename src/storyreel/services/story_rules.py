@@ -28,6 +28,8 @@ def given_characters(characters: Iterable[Character | CharacterProfile] | None) 
             item = item.to_character()
         if not isinstance(item, Character):
             raise InputError(f"characters must be Character or CharacterProfile, got {item!r:.80}")
+        if not item.name.strip() or not item.description.strip():
+            raise InputError("every character needs a name and a description that are not blank")
         result.append(item)
     if len(result) > MAX_GIVEN_CHARACTERS:
         raise InputError(f"give at most {MAX_GIVEN_CHARACTERS} characters, got {len(result)}")
