@@ -146,7 +146,7 @@ def test_make_interrupted_says_how_to_resume_and_exits_130(
     assert "Traceback" not in stderr
     store = SqliteJobStore(output_dir / "storyreel-jobs.sqlite3")
     job = store.get(job_id)
-    assert job.status is JobStatus.FAILED
+    assert job.status is JobStatus.QUEUED
     assert any("interrupted" in reason for reason in job.reasons)
     clips = [s for s in store.steps(job_id) if s.kind is StepKind.CLIP]
     assert {s.status for s in clips} == {StepStatus.SUBMITTED}

@@ -25,7 +25,6 @@ from storyreel import __version__
 from storyreel.api.job_views import work
 from storyreel.api.problems import problem_response
 from storyreel.api.tasks import JobTasks
-from storyreel.jobs.models import JobStatus
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
@@ -78,22 +77,14 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # Interrupted jobs go back to the queue (the job layer does that); the next start
+        # of a server on this job store resumes them.
         interrupted = await tasks.shutdown()
-        await asyncio.to_thread(requeue, container, interrupted)
+        if interrupted:
+            logger.info("interrupted %d job(s) at shutdown: %s", len(interrupted), interrupted)
         from storyreel.containers import aclose_container
 
         await aclose_container(container)
-
-
-def requeue(container: Container, job_ids: list[str]) -> None:
-    """Put jobs this server interrupted back in the queue, so that the next server start
-    resumes them (the job layer records an interrupted job as partial or failed)."""
-    store = container.job_store()
-    for job_id in job_ids:
-        job = store.get(job_id)
-        if not job.cancel_requested and job.status is not JobStatus.SUCCEEDED:
-            store.update(job_id, status=JobStatus.QUEUED)
-            logger.info("job %s interrupted by shutdown; queued for the next start", job_id)
 
 
 async def _problem(request: Request, exc: Exception) -> Response:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SEGMENTS = 5
+INTERRUPTED_REASON = "interrupted; resume the job to finish it"
 
 
 class StoryWriter(Protocol):
@@ -78,7 +79,7 @@ class Execution:
 
     async def run(self, job: JobRecord, report: ProgressCallback) -> Manifest:
         """The job's manifest. A cancel request ends it as "cancelled"; cancelling the
-        calling task records it as interrupted (resumable) and re-raises."""
+        calling task puts the job back in the queue (resumable) and re-raises."""
         pipeline = asyncio.ensure_future(self._pipeline(job, report))
         watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
         try:
@@ -87,13 +88,18 @@ class Execution:
             me = asyncio.current_task()
             if self._store.get(job.id).cancel_requested and (me is None or not me.cancelling()):
                 return self._finish(job.id, ["cancelled"])
-            self._finish(job.id, ["interrupted; resume the job to finish it"])
+            self._interrupted(job.id)
             raise
         except BaseException as exc:
             self._finish(job.id, [str(exc) or type(exc).__name__])
             raise
         finally:
             watcher.cancel()
+
+    def _interrupted(self, job_id: str) -> None:
+        # An interruption is not an outcome: the job goes back to the queue, where `resume`
+        # (or the next server start, once this process is gone) finishes it.
+        self._store.update(job_id, status=JobStatus.QUEUED, reasons=[INTERRUPTED_REASON])
 
     def _finish(self, job_id: str, reasons: Sequence[str]) -> Manifest:
         return finish_job(self._store, self._settings, job_id, reasons)
