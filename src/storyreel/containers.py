@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -24,6 +25,14 @@ from storyreel.settings import Settings, load_settings
 
 def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
     return registry.track(build(**kwargs))
+
+
+def _job_store(output_dir: Path) -> Iterator[SqliteJobStore]:
+    store = SqliteJobStore.in_output_dir(output_dir)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 class Container(containers.DeclarativeContainer):
@@ -67,7 +76,7 @@ class Container(containers.DeclarativeContainer):
     cinematographer = providers.Factory(Cinematographer, media=media_service, settings=config)
 
     # Jobs: one store per output folder, shared by every runner of the container.
-    job_store = providers.Singleton(SqliteJobStore.in_output_dir, config.provided.output_dir)
+    job_store = providers.Resource(_job_store, config.provided.output_dir)
     job_runner = providers.Factory(
         JobRunner,
         store=job_store,
