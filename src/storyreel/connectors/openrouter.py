@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storyreel.connectors.endpoints import Endpoints
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
+    import httpx2
     from openai import AsyncOpenAI, OpenAI
 
 MAX_CONNECTIONS = 64
@@ -31,41 +32,34 @@ def _key(endpoints: Endpoints) -> str:
     return endpoints.openrouter_key.get_secret_value()
 
 
-def build_openai_client(settings: Settings, endpoints: Endpoints) -> OpenAI:
-    """A synchronous client; the SDK owns retries of LLM calls (``max_retries``)."""
+def _client_options(settings: Settings, endpoints: Endpoints) -> dict[str, Any]:
+    """What both clients are built with; the SDK owns retries of LLM calls (``max_retries``)."""
+    return {
+        "api_key": _key(endpoints),
+        "base_url": endpoints.openrouter_url,
+        "timeout": settings.openrouter.timeout_s,
+        "max_retries": settings.openrouter.max_retries,
+        "default_headers": openrouter_headers(settings),
+    }
+
+
+def _limits() -> httpx2.Limits:
     import httpx2
+
+    return httpx2.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE)
+
+
+def build_openai_client(settings: Settings, endpoints: Endpoints) -> OpenAI:
+    """A synchronous client pointed at OpenRouter (or the emulator)."""
     from openai import DefaultHttpxClient, OpenAI
 
-    http_client = DefaultHttpxClient(
-        limits=httpx2.Limits(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE
-        )
-    )
-    return OpenAI(
-        api_key=_key(endpoints),
-        base_url=endpoints.openrouter_url,
-        timeout=settings.openrouter.timeout_s,
-        max_retries=settings.openrouter.max_retries,
-        default_headers=openrouter_headers(settings),
-        http_client=http_client,
-    )
+    http_client = DefaultHttpxClient(limits=_limits())
+    return OpenAI(**_client_options(settings, endpoints), http_client=http_client)
 
 
 def build_async_openai_client(settings: Settings, endpoints: Endpoints) -> AsyncOpenAI:
     """The asynchronous twin of :func:`build_openai_client`."""
-    import httpx2
     from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-    http_client = DefaultAsyncHttpxClient(
-        limits=httpx2.Limits(
-            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_KEEPALIVE
-        )
-    )
-    return AsyncOpenAI(
-        api_key=_key(endpoints),
-        base_url=endpoints.openrouter_url,
-        timeout=settings.openrouter.timeout_s,
-        max_retries=settings.openrouter.max_retries,
-        default_headers=openrouter_headers(settings),
-        http_client=http_client,
-    )
+    http_client = DefaultAsyncHttpxClient(limits=_limits())
+    return AsyncOpenAI(**_client_options(settings, endpoints), http_client=http_client)
