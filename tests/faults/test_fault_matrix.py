@@ -1,0 +1,195 @@
+"""Each fault of the emulator at each route, through the real SDKs and storyreel's own
+services, job runner and CLI: the outcome each row of ``matrix.ROWS`` promises."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from storyreel.cli import app as cli_app
+from storyreel.cli.state import CliState
+from storyreel.containers import aclose_container, create_container
+from storyreel.emulator.faults import KINDS, ROUTES
+from storyreel.errors import StoryreelError
+from storyreel.jobs.manifest import Manifest
+from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.settings import Settings, load_settings
+
+from .conftest import Control
+from .matrix import ROWS, Expect, Row, render
+
+IDEA = "a heron fishing at dawn"
+CLIP_SECONDS = 4
+
+
+def row_settings(emulator_url: str, output_dir: Path, row: Row) -> Settings:
+    data: dict[str, Any] = {
+        "backend": "offline",
+        "output_dir": str(output_dir),
+        "emulator": {"url": emulator_url},
+        "openrouter": {"timeout_s": 5.0, "max_retries": 0},
+        "google": {"timeout_s": 5.0, "max_retries": 0},
+        "video": {
+            "poll_initial_s": 0.05,
+            "poll_max_s": 0.1,
+            "timeout_s": 5.0,
+            "concurrency": 1,
+            "duration_seconds": CLIP_SECONDS,
+        },
+    }
+    for section, values in row.settings.items():
+        data[section].update(values)
+    return load_settings(data, config_file=None, env={}, dotenv=None)
+
+
+async def _call(row: Row, settings: Settings, out: Path) -> Any:
+    container = create_container(settings)
+    try:
+        if row.via == "writing":
+            return await container.screenwriter().build_story(IDEA, segments=1)
+        media = container.media_service()
+        if row.via == "thumbnail":
+            return await media.generate_thumbnail(IDEA, out / "thumbnail.png")
+        request = media.video_request(IDEA, duration_seconds=CLIP_SECONDS)
+        operation = await media.submit_video(request, label="clip 1")
+        return await media.wait_video(operation, out / "clip.mp4", label="clip 1")
+    finally:
+        await aclose_container(container)
+
+
+def _check_result(row: Row, result: Any, out: Path) -> None:
+    if row.via == "writing":
+        assert len(result.segments) == 1
+        assert result.usage.prompt_tokens > 0
+    elif row.via == "thumbnail":
+        with Image.open(out / "thumbnail.png") as image:
+            assert image.format == "PNG"
+    else:
+        assert result.path == out / "clip.mp4"
+        assert result.duration_seconds == pytest.approx(CLIP_SECONDS, abs=0.5)
+        with av.open(str(result.path)) as video:
+            assert video.streams.video[0].codec_context.name == "h264"
+
+
+def _check_error(expect: Expect, error: StoryreelError) -> None:
+    assert type(error).__name__ == expect.error, f"{type(error).__name__}: {error}"
+    if expect.retryable is not None:
+        assert getattr(error, "retryable", None) is expect.retryable, str(error)
+    if expect.status is not None:
+        assert getattr(error, "status", None) == expect.status, str(error)
+    if expect.retry_after_s is not None:
+        assert getattr(error, "retry_after_s", None) == pytest.approx(expect.retry_after_s)
+    if expect.says is not None:
+        said = [str(error), *getattr(error, "reasons", [])]
+        assert any(expect.says in text for text in said), said
+
+
+def _check_counts(row: Row, control: Control) -> None:
+    expect = row.expect
+    if expect.submissions is not None:
+        assert control.submissions(expect.submissions) == expect.submissions
+    if expect.requests is not None:
+        assert control.stats()["requests"][row.route] == expect.requests
+
+
+def _check_manifest(expect: Expect, manifest: Manifest, settings: Settings) -> None:
+    assert manifest.status == expect.job, manifest.failures
+    assert manifest.video_submissions == expect.counted
+    folder = settings.output_dir / str(manifest.job_id)
+    assert json.loads((folder / "manifest.json").read_text()) == manifest.to_json()
+    for clip in manifest.clips:
+        assert (clip.path is not None) == (clip.status == "succeeded")
+        if clip.path is not None:
+            assert (folder / clip.path).stat().st_size > 0
+    if expect.says is not None:
+        reasons = [failure.reason for failure in manifest.failures]
+        assert any(expect.says in reason for reason in reasons), reasons
+    store = SqliteJobStore.in_output_dir(settings.output_dir)
+    try:
+        assert store.get(str(manifest.job_id)).status.value == manifest.status
+    finally:
+        store.close()
+
+
+async def _job(row: Row, settings: Settings, control: Control) -> None:
+    expect = row.expect
+    container = create_container(settings)
+    try:
+        runner = container.job_runner()
+        job = runner.create(IDEA, segments=2)
+        manifest = await runner.run(job.id)
+        _check_manifest(expect, manifest, settings)
+        if expect.resumed is not None:
+            control.clear_faults()
+            paid = control.submissions(0)
+            resumed = await runner.resume(job.id)
+            assert resumed.status == expect.resumed, resumed.failures
+            assert resumed.video_submissions == manifest.video_submissions
+            assert control.submissions(0) == paid
+    finally:
+        await aclose_container(container)
+        container.job_store().close()
+
+
+def _make(row: Row, settings: Settings) -> None:
+    cli_app._register()
+    result = CliRunner().invoke(
+        cli_app.app,
+        ["make", IDEA, "--segments", "2", "--yes", "--json"],
+        obj=CliState(_settings=settings),
+    )
+    assert result.exit_code == row.expect.exit_code, result.output
+    assert "Traceback" not in result.output
+    _check_manifest(row.expect, Manifest.model_validate_json(result.stdout), settings)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{i:02d}-{row.id}" for i, row in enumerate(ROWS, 1)])
+def test_fault_matrix_row(row: Row, control: Control, tmp_output: Path) -> None:
+    control.faults({"route": row.route, **row.rule})
+    settings = row_settings(control.server.url, tmp_output, row)
+    started = time.monotonic()
+
+    if row.via == "make":
+        _make(row, settings)
+    elif row.via == "job":
+        asyncio.run(_job(row, settings, control))
+    elif row.expect.error is None:
+        _check_result(row, asyncio.run(_call(row, settings, tmp_output)), tmp_output)
+    else:
+        with pytest.raises(StoryreelError) as raised:
+            asyncio.run(_call(row, settings, tmp_output))
+        _check_error(row.expect, raised.value)
+    if row.expect.within_s is not None:
+        assert time.monotonic() - started < row.expect.within_s
+    _check_counts(row, control)
+
+
+def test_fault_matrix_covers_every_fault_kind_at_every_route() -> None:
+    direct = {"writing", "thumbnail", "video"}
+    covered = {
+        (row.route, row.rule["kind"], row.rule.get("status")) for row in ROWS if row.via in direct
+    }
+    for route in ROUTES:
+        for kind in KINDS - {"status"}:
+            if kind == "operation_error" and route in ("chat.completions", "generateContent"):
+                continue
+            assert (route, kind, None) in covered, (route, kind)
+        for status in (429, 500, 503):
+            assert (route, "status", status) in covered, (route, status)
+    assert {row.via for row in ROWS} >= {"job", "make"}
+
+
+def test_fault_matrix_markdown_matches_the_table() -> None:
+    written = (Path(__file__).parent / "MATRIX.md").read_text(encoding="utf-8")
+    assert written == render(), (
+        "tests/faults/MATRIX.md is out of date: "
+        "python tests/faults/matrix.py > tests/faults/MATRIX.md"
+    )
