@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from storyreel.cli import app as cli_app
@@ -33,6 +32,7 @@ from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.logs import redact
 from storyreel.services.media import ImageResult, MediaService, VideoRequest, VideoResult
 from storyreel.services.story import Character, Segment, Story
+from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS
 from storyreel.services.writing_models import CONTENT_FORMATS, IdeaList, WrittenStory
 from storyreel.settings import Settings, load_settings
 
@@ -261,7 +261,11 @@ def test_input_hardening_video_request_is_valid_or_an_input_error(
 ) -> None:
     media = library.container.media_service()
     expected = duration if duration is not None else library.settings.video.duration_seconds
-    valid = bool(prompt.strip()) and expected in (4, 6, 8) and (ratio or "9:16") in ("9:16", "16:9")
+    valid = (
+        text_ok(prompt, MAX_VIDEO_PROMPT_CHARS)
+        and expected in (4, 6, 8)
+        and (ratio or "9:16") in ("9:16", "16:9")
+    )
 
     request = attempt(
         lambda: media.video_request(prompt, duration_seconds=duration, aspect_ratio=ratio)
@@ -288,10 +292,10 @@ def test_input_hardening_job_create_is_a_queued_job_or_an_input_error(
 ) -> None:
     runner = library.container.job_runner()
     output_dir = library.settings.output_dir
-    # A duration of None or 0 means "video.duration_seconds".
-    chosen = duration or library.settings.video.duration_seconds
+    # None means "video.duration_seconds"; anything else must be a Veo duration.
+    chosen = library.settings.video.duration_seconds if duration is None else duration
     count = 5 if segments is None else segments
-    valid = bool(idea.strip()) and 1 <= count <= 20 and chosen in (4, 6, 8)
+    valid = text_ok(idea) and style_ok(style) and 1 <= count <= 20 and chosen in (4, 6, 8)
 
     job = attempt(
         lambda: runner.create(idea, segments=segments, style=style, duration_seconds=duration)
@@ -366,40 +370,23 @@ def test_input_hardening_settings_from_environment_strings(
         close_container(container)
 
 
-# Known gaps: each of these is a typed error by the contract and is not one today.
+# Once gaps found by these tests: each is a typed error by the contract.
 
 
-@pytest.mark.xfail(
-    strict=True, raises=OverflowError, reason="int(inf * 1000) while building the genai client"
-)
 def test_input_hardening_infinite_google_timeout_is_a_config_error(
     fast_emulator: EmulatorServer,
 ) -> None:
     env = {"STORYREEL_GOOGLE__TIMEOUT_S": "inf", "STORYREEL_EMULATOR__URL": fast_emulator.url}
-    container = create_container(load_settings(None, config_file=None, env=env, dotenv=None))
-    try:
-        with pytest.raises(ConfigError):
-            container.genai_client()
-    finally:
-        close_container(container)
+    with pytest.raises(ConfigError, match=r"google\.timeout_s.*finite number"):
+        load_settings(None, config_file=None, env=env, dotenv=None)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="EmulatorOptions refuses inf when the emulator starts"
-)
 def test_input_hardening_infinite_emulator_latency_is_a_config_error() -> None:
     env = {"STORYREEL_EMULATOR__VIDEO_LATENCY_S": "inf"}
-    container = create_container(load_settings(None, config_file=None, env=env, dotenv=None))
-    try:
-        with pytest.raises(ConfigError):
-            container.endpoints()
-    finally:
-        close_container(container)
+    with pytest.raises(ConfigError, match=r"emulator\.video_latency_s.*finite number"):
+        load_settings(None, config_file=None, env=env, dotenv=None)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValidationError, reason="VideoRequest's own validation error escapes"
-)
 def test_input_hardening_video_prompt_with_a_lone_surrogate_is_an_input_error(
     library: Library,
 ) -> None:
@@ -560,9 +547,6 @@ def test_input_hardening_cli_resume_and_characters(
     assert described.exit_code != 0
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="OSError (File name too long) escapes untyped"
-)
 @pytest.mark.parametrize("command", ["characters", "make-out"])
 def test_input_hardening_cli_ten_kilobyte_paths_are_input_errors(
     cli: Cli, tmp_path: Path, command: str
@@ -576,9 +560,6 @@ def test_input_hardening_cli_ten_kilobyte_paths_are_input_errors(
     assert isinstance(result.exception, InputError), repr(result.exception)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="the image path is quoted raw: newlines, escapes"
-)
 def test_input_hardening_cli_error_quotes_user_text_on_one_line(cli: Cli) -> None:
     cli("characters", "--", "a\nb\x1b[2J.png")
 

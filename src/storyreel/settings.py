@@ -37,7 +37,8 @@ DEFAULT_VIDEO_PRICES: dict[str, float] = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Infinite or NaN timeouts, latencies and prices are never meant; refuse them here.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OpenRouterSettings(_Section):

@@ -215,7 +215,7 @@ def test_characters_json(invoke: Any, tmp_path: Path) -> None:
         ),
         (["ideas", "x", "--count", "0"], "error: count must be a whole number from 1 to 20, got 0"),
         (["meme", ""], "error: topic is empty"),
-        (["characters", "missing.png"], "error: image missing.png does not exist"),
+        (["characters", "missing.png"], "error: image 'missing.png' does not exist"),
     ],
 )
 def test_writing_bad_input_is_one_line_and_exit_2(
@@ -232,7 +232,7 @@ def test_writing_bad_input_is_one_line_and_exit_2(
 def test_characters_not_an_image_and_too_large(run_cli: Any, tmp_path: Path) -> None:
     (tmp_path / "notes.png").write_text("hello")
     code, _, err = run_cli("characters", "notes.png")
-    assert (code, err) == (2, "error: image notes.png is not a PNG, JPEG or WebP image\n")
+    assert (code, err) == (2, "error: image 'notes.png' is not a PNG, JPEG or WebP image\n")
     with (tmp_path / "huge.png").open("wb") as handle:
         handle.truncate(20 * 1024 * 1024 + 1)
     code, _, err = run_cli("characters", "huge.png")

@@ -46,7 +46,7 @@ def test_image_url_http_urls_pass_through_unfetched() -> None:
 def test_image_url_not_an_image(tmp_path: Path) -> None:
     path = tmp_path / "notes.png"
     path.write_text("just text")
-    with pytest.raises(InputError, match=r"notes.png is not a PNG, JPEG or WebP image"):
+    with pytest.raises(InputError, match=r"notes.png' is not a PNG, JPEG or WebP image"):
         image_url(path)
 
 

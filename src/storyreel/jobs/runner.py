@@ -27,6 +27,7 @@ from storyreel.jobs.models import (
 )
 from storyreel.jobs.store import JobStore
 from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story
+from storyreel.services.text_input import MAX_STYLE_CHARS, checked_text, optional_text
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
@@ -89,16 +90,18 @@ class JobRunner:
         out_dir: Path | None = None,
     ) -> JobRecord:
         """A ``queued`` job that will write a story from ``idea`` and film it."""
-        if not idea or not idea.strip():
-            raise InputError("the idea is empty: say what the video is about")
+        idea = checked_text(idea, "the idea")
+        style = optional_text(style, "the style", MAX_STYLE_CHARS)
         count = DEFAULT_SEGMENTS if segments is None else segments
         if not 1 <= count <= MAX_SEGMENTS:
             raise InputError(f"segments must be between 1 and {MAX_SEGMENTS}, got {count}")
-        duration = duration_seconds or self._settings.video.duration_seconds
+        duration = (
+            self._settings.video.duration_seconds if duration_seconds is None else duration_seconds
+        )
         if duration not in VEO_DURATIONS:
             raise InputError(f"duration_seconds must be 4, 6 or 8, got {duration}")
         spec = JobInput(
-            idea=idea.strip(),
+            idea=idea,
             segments=count,
             style=style,
             characters=list(characters),
@@ -241,16 +244,17 @@ class JobRunner:
 
 def prepare_out_dir(folder: Path) -> Path:
     """Create the job folder and prove it is writable; an absolute path."""
-    folder = folder.expanduser().resolve()
-    if (folder / MANIFEST_FILENAME).exists():
-        raise InputError(f"{folder} already holds a job ({MANIFEST_FILENAME}); choose another")
     try:
+        folder = folder.expanduser().resolve()
+        if (folder / MANIFEST_FILENAME).exists():
+            raise InputError(f"{folder} already holds a job ({MANIFEST_FILENAME}); choose another")
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise InputError(
-            f"cannot write to the output folder {folder}: {exc.strerror or exc}"
+            f"cannot write to the output folder {str(folder)!r}: "
+            f"{getattr(exc, 'strerror', None) or exc}"
         ) from None
     return folder
 

@@ -33,19 +33,25 @@ def image_url(image: str | os.PathLike[str]) -> str:
     if not text.strip():
         raise InputError("an image path is empty")
     path = Path(text).expanduser()
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "does not exist"
-        raise InputError(f"image {text} {what}")
-    size = path.stat().st_size
-    if size > MAX_IMAGE_BYTES:
+    try:
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            raise InputError(f"image {text!r} {what}")
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise InputError(
+                f"image {text!r} is {size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_IMAGE_BYTES // 1024 // 1024} MB"
+            )
+        data = path.read_bytes()
+    except (OSError, ValueError) as exc:
+        # A name too long for the file system, a NUL in the path, no permission...
         raise InputError(
-            f"image {text} is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMAGE_BYTES // 1024 // 1024} MB"
-        )
-    data = path.read_bytes()
+            f"cannot read image {text!r}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     mime = sniff_image_type(data[:16])
     if mime is None:
-        raise InputError(f"image {text} is not a PNG, JPEG or WebP image")
+        raise InputError(f"image {text!r} is not a PNG, JPEG or WebP image")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 

@@ -16,6 +16,7 @@ from storyreel.services.media_files import image_size, mp4_duration, write_atomi
 from storyreel.services.media_models import ImageResult, VideoRequest, VideoResult
 from storyreel.services.media_results import image_payload, video_payload
 from storyreel.services.polling import PollSchedule, backoff_delays, poll_until_done
+from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS, checked_text
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,8 +65,7 @@ class MediaService:
     ) -> VideoRequest:
         """A VideoRequest for ``prompt``, the rest from ``settings.video``."""
         video = self._settings.video
-        if not prompt.strip():
-            raise InputError("the video prompt is empty")
+        prompt = checked_text(prompt, "the video prompt", MAX_VIDEO_PROMPT_CHARS)
         duration = video.duration_seconds if duration_seconds is None else duration_seconds
         if duration not in (4, 6, 8):
             raise InputError(f"Veo makes clips of 4, 6 or 8 seconds, not {duration}")
@@ -75,7 +75,7 @@ class MediaService:
                 f"Veo makes clips in {' or '.join(VIDEO_ASPECT_RATIOS)}, not {ratio!r}"
             )
         return VideoRequest(
-            prompt=prompt.strip(),
+            prompt=prompt,
             duration_seconds=duration,
             aspect_ratio=ratio,
             resolution=video.resolution,

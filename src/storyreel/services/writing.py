@@ -18,6 +18,11 @@ from storyreel.services.structured import (
     complete_structured,
     render_prompt,
 )
+from storyreel.services.text_input import (
+    MAX_STYLE_CHARS,
+    checked_text,
+    optional_text,
+)
 from storyreel.services.writing_models import (
     CONTENT_FORMATS,
     CONTENT_MODELS,
@@ -39,23 +44,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 4000
-MAX_STYLE_CHARS = 300
 MAX_IDEAS = 20
 MAX_PROFILES = 10
-
-
-def _text(value: object, what: str, limit: int = MAX_TEXT_CHARS) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{what} is empty; give a few words")
-    text = value.strip()
-    if len(text) > limit:
-        raise InputError(f"{what} is {len(text)} characters long; the limit is {limit}")
-    return text
-
-
-def _optional_text(value: str | None, what: str, limit: int) -> str | None:
-    return None if value is None or not value.strip() else _text(value, what, limit)
 
 
 def _count(value: object, what: str, high: int) -> int:
@@ -118,9 +108,9 @@ class WritingService:
         least one prompt, ``style`` is in every prompt, and durations are 4, 6 or 8 seconds
         (``duration_seconds`` for all when given). Given ``characters`` are kept as they are.
         """
-        idea = _text(idea, "idea")
+        idea = checked_text(idea, "idea")
         count = _count(segments, "segments", MAX_SEGMENTS)
-        style = _optional_text(style, "style", MAX_STYLE_CHARS)
+        style = optional_text(style, "style", MAX_STYLE_CHARS)
         if duration_seconds is not None and duration_seconds not in VEO_DURATIONS:
             raise InputError(f"duration_seconds must be 4, 6 or 8, got {duration_seconds!r}")
         cast_list = given_characters(characters)
@@ -155,8 +145,8 @@ class WritingService:
 
     async def meme(self, topic: str, *, style: str | None = None) -> Meme:
         """A meme: top and bottom text, an image prompt, a caption and hashtags."""
-        topic = _text(topic, "topic")
-        style = _optional_text(style, "style", MAX_STYLE_CHARS)
+        topic = checked_text(topic, "topic")
+        style = optional_text(style, "style", MAX_STYLE_CHARS)
         block = f"Visual style of the image: {style}. Put it in the image_prompt." if style else ""
         request = StructuredRequest(
             model=self._model,
@@ -173,7 +163,7 @@ class WritingService:
     async def content(self, prompt: str, *, format: str = "post") -> Content:
         """Free content in one ``format``: post, thread (posts of at most 280 characters),
         script (hook, scenes, call to action) or caption."""
-        prompt = _text(prompt, "prompt")
+        prompt = checked_text(prompt, "prompt")
         if format not in CONTENT_FORMATS:
             choices = ", ".join(CONTENT_FORMATS)
             raise InputError(f"unknown format {format!r}; choose one of {choices}")
@@ -197,7 +187,7 @@ class WritingService:
         The model has no web access and no live trend data: these are its judgement of what
         is likely to do well, not facts about what is trending.
         """
-        niche = _text(niche, "niche")
+        niche = checked_text(niche, "niche")
         count = _count(count, "count", MAX_IDEAS)
         request = StructuredRequest(
             model=self._model,
