@@ -10,6 +10,7 @@ from typing import Any
 
 from PIL import Image
 
+from storyreel.errors import ProviderError
 from storyreel.services.media import ImageResult, VideoRequest, VideoResult
 from storyreel.services.story import Character, Segment, Story, Usage
 from storyreel.services.writing_models import WrittenStory
@@ -98,6 +99,9 @@ class FakeMedia:
         self.submit_errors: dict[str, list[BaseException]] = {}
         self.wait_errors: dict[str, list[BaseException]] = {}
         self.thumbnail_errors: list[BaseException] = []
+        # Refusals the media service retries itself: (label, check) runs during the wait.
+        self.refusals: dict[str, int] = {}
+        self.during_refusal: Callable[[str], None] | None = None
         self.before_wait: Callable[[str, str], None] | None = None
         self.in_flight = 0
         self.max_in_flight = 0
@@ -113,7 +117,23 @@ class FakeMedia:
             resolution="720p",
         )
 
-    async def submit_video(self, request: VideoRequest, *, label: str) -> str:
+    async def submit_video(
+        self,
+        request: VideoRequest,
+        *,
+        label: str,
+        on_refused: Callable[[ProviderError], None] | None = None,
+        before_resend: Callable[[], None] | None = None,
+    ) -> str:
+        for _ in range(self.refusals.pop(label, 0)):
+            # What MediaService does with a 429 it will retry: report, wait, report again.
+            if on_refused is not None:
+                on_refused(ProviderError("429 Too Many Requests", provider="google", status=429))
+            if self.during_refusal is not None:
+                self.during_refusal(label)
+            await asyncio.sleep(0)
+            if before_resend is not None:
+                before_resend()
         self.submits.append((label, request))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

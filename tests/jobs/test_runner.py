@@ -153,6 +153,28 @@ async def test_runner_refused_submit_is_not_counted_and_stays_pending(
     assert "quota" in (manifest.clips[1].error or "")
 
 
+async def test_runner_refusal_retried_by_media_is_not_counted_during_the_wait(
+    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+) -> None:
+    job = runner.create("a storm", segments=1)
+    media.refusals["segment 01"] = 2
+    during: list[tuple[StepStatus, int]] = []
+
+    def look(label: str) -> None:
+        step = next(s for s in store.steps(job.id) if s.key == "clip-01")
+        during.append((step.status, step.submissions))
+
+    media.during_refusal = look
+    manifest = await runner.run(job.id)
+
+    # A crash during a Retry-After wait must not leave a submit that was refused counted as
+    # possibly billed: the clip is pending with nothing counted while it waits.
+    assert during == [(StepStatus.PENDING, 0), (StepStatus.PENDING, 0)]
+    clip = next(s for s in store.steps(job.id) if s.key == "clip-01")
+    assert (clip.status, clip.submissions, clip.attempts) == (StepStatus.SUCCEEDED, 1, 3)
+    assert manifest.video_submissions == 1
+
+
 def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="between 1 and 20"):
         runner.create("a storm", segments=0)

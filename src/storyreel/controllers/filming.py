@@ -32,7 +32,14 @@ class ClipMaker(Protocol):
         self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
     ) -> VideoRequest: ...
 
-    async def submit_video(self, request: VideoRequest, *, label: str) -> str: ...
+    async def submit_video(
+        self,
+        request: VideoRequest,
+        *,
+        label: str,
+        on_refused: Callable[[ProviderError], None] | None = None,
+        before_resend: Callable[[], None] | None = None,
+    ) -> str: ...
 
     async def wait_video(
         self,
@@ -104,33 +111,31 @@ class Filming:
         for _ in range(MAX_RESUBMITS_PER_RUN + 1):
             if self._journal.cancelled():
                 return step
-            # Write ahead: from here the request may reach Google and be billed.
-            step = step.but(
-                status=StepStatus.UNKNOWN,
-                attempts=step.attempts + 1,
-                submissions=step.submissions + 1,
-                error=None,
-            )
-            self._journal.save(step)
-            step = await self._send(step, request, label)
+            ledger = _SubmitLedger(self._journal, step)
+            ledger.sending()
+            step = await self._send(ledger, request, label)
             if step.status is not StepStatus.UNKNOWN or not resubmit:
                 return step
             self._report(ProgressEvent(step.key, "retrying", step.index, detail=step.error or ""))
         return step
 
-    async def _send(self, step: StepRecord, request: VideoRequest, label: str) -> StepRecord:
-        sending = asyncio.ensure_future(self._media.submit_video(request, label=label))
+    async def _send(self, ledger: _SubmitLedger, request: VideoRequest, label: str) -> StepRecord:
+        sending = asyncio.ensure_future(
+            self._media.submit_video(
+                request, label=label, on_refused=ledger.refused, before_resend=ledger.sending
+            )
+        )
         try:
             await asyncio.shield(sending)
         except asyncio.CancelledError:
             # Let a paid submit finish so that its outcome is recorded, then stop.
             if not sending.done():
                 await asyncio.wait({sending})
-            self._settle(step, sending, label)
+            self._settle(ledger.step, sending, label)
             raise
         except Exception:  # noqa: S110 - the outcome is read from the future just below
             pass
-        return self._settle(step, sending, label)
+        return self._settle(ledger.step, sending, label)
 
     def _settle(self, step: StepRecord, sending: asyncio.Future[str], label: str) -> StepRecord:
         """Record what a finished submit did."""
@@ -222,6 +227,31 @@ class Filming:
         self._journal.save(step)
         self._report(ProgressEvent(step.key, phase, step.index, detail=step.error or ""))
         return step
+
+
+class _SubmitLedger:
+    """The journal of one clip's submit, one entry per request that may reach Google."""
+
+    def __init__(self, journal: StepJournal, step: StepRecord) -> None:
+        self._journal = journal
+        self.step = step
+
+    def sending(self) -> None:
+        # Write ahead: from here the request may reach Google and be billed.
+        self.step = self.step.but(
+            status=StepStatus.UNKNOWN,
+            attempts=self.step.attempts + 1,
+            submissions=self.step.submissions + 1,
+            error=None,
+        )
+        self._journal.save(self.step)
+
+    def refused(self, error: ProviderError) -> None:
+        # Google said no (429/503): nothing was billed, whatever happens during the wait.
+        self.step = self.step.but(
+            status=StepStatus.PENDING, submissions=self.step.submissions - 1, error=str(error)
+        )
+        self._journal.save(self.step)
 
 
 def _convert_to_png(path: Path) -> None:

@@ -83,12 +83,24 @@ class MediaService:
             generate_audio=video.generate_audio,
         )
 
-    async def submit_video(self, request: VideoRequest, *, label: str) -> str:
+    async def submit_video(
+        self,
+        request: VideoRequest,
+        *,
+        label: str,
+        on_refused: Callable[[ProviderError], None] | None = None,
+        before_resend: Callable[[], None] | None = None,
+    ) -> str:
         """Start generating one clip and return the operation name at once.
 
         Refusals (429/503, or no connection) are retried here with backoff, honouring
         Retry-After. Raises SubmitOutcomeUnknown when the request may have reached Google
         (a 500/502/504, a dropped connection or an unreadable answer): never retried here.
+
+        A caller that keeps a ledger of possibly billed submits hears of each refusal before
+        the wait (``on_refused``: nothing was billed) and of each resend before it goes out
+        (``before_resend``), so that a crash during a long Retry-After is not taken for a
+        submit of unknown outcome.
         """
         self._require_vertex(label)
         source, config = self._video_call(request)
@@ -112,7 +124,11 @@ class MediaService:
                 if not failure.refused or attempt == attempts or delay > MAX_RETRY_AFTER_S:
                     raise error from exc
                 logger.info("%s: refused (%s); retrying in %.1f s", label, error, delay)
+                if on_refused is not None and isinstance(error, ProviderError):
+                    on_refused(error)
                 await self._sleep(delay)
+                if before_resend is not None:
+                    before_resend()
                 continue
             if not operation.name:
                 raise SubmitOutcomeUnknown(
