@@ -187,9 +187,19 @@ async def test_writing_safety_block_is_content_blocked(
 async def test_writing_malformed_body_is_a_provider_error(
     service: WritingService, control: httpx2.Client
 ) -> None:
-    control.post("/_emulator/faults", json=[{"route": "chat.completions", "kind": "malformed"}])
+    rule = {"route": "chat.completions", "kind": "malformed", "times": 0}
+    control.post("/_emulator/faults", json=[rule])
     with pytest.raises(ProviderError, match="could not be read"):
         await service.meme("topic")
+
+
+async def test_writing_one_unreadable_body_is_sent_again(
+    service: WritingService, control: httpx2.Client
+) -> None:
+    control.post("/_emulator/faults", json=[{"route": "chat.completions", "kind": "malformed"}])
+    meme = await service.meme("topic")
+    assert meme.top_text
+    assert control.get("/_emulator/stats").json()["requests"]["chat.completions"] == 2
 
 
 async def test_writing_unreachable_openrouter_is_retryable(tmp_output: Path) -> None:

@@ -132,7 +132,9 @@ async def complete_structured(
         ) from None
 
 
-async def _create(client: ChatClient, request: StructuredRequest) -> ChatCompletion:
+async def _create(
+    client: ChatClient, request: StructuredRequest, *, resend_unreadable: bool = True
+) -> ChatCompletion:
     import openai
 
     try:
@@ -141,8 +143,15 @@ async def _create(client: ChatClient, request: StructuredRequest) -> ChatComplet
             messages=request.messages,
             response_format=request.response_format(),
         )
-    except (openai.OpenAIError, ValueError) as exc:
-        # ValueError: the SDK could not decode a 200 response's body (e.g. a proxy's HTML page).
+    except ValueError as exc:
+        # The SDK could not decode a 200 response's body (a truncated reply, a proxy's HTML
+        # page). The SDK never retries that, and the call is idempotent: this is the one
+        # layer that sends it again, once.
+        if not resend_unreadable:
+            raise provider_error(exc, model=request.model) from exc
+        logger.info("%s reply from %s unreadable; sending again", request.name, request.model)
+        return await _create(client, request, resend_unreadable=False)
+    except openai.OpenAIError as exc:
         raise provider_error(exc, model=request.model) from exc
 
 
