@@ -189,14 +189,22 @@ ROWS: tuple[Row, ...] = (
         "job `failed`, the story step's reason names HTTP 500; nothing submitted",
         Expect(job="failed", says="HTTP 500", counted=0, submissions=0),
     ),
-    # Google images (the thumbnail): idempotent, so the SDK's retry policy applies.
+    # Google images (the thumbnail): billed per image, so sent like a Veo submit: the SDK's
+    # retries are off, and storyreel sends it again only when Google certainly refused it.
     Row(
         IMAGE,
-        _status(429, 1, 30),
+        _status(429, 1, 0.5),
         "thumbnail",
-        "succeeds after the SDK's retry, on its own 1-2 s backoff: the 30 s Retry-After is "
-        "not waited for",
+        "refused, so not billed: storyreel sends it again after Google's Retry-After",
         Expect(requests=2, within_s=10),
+        {"google": {"max_retries": 1}},
+    ),
+    Row(
+        IMAGE,
+        _status(429, 1, 90),
+        "thumbnail",
+        "`ProviderError` 429 with `retry_after_s` 90: a wait over 60 s is left to the caller",
+        Expect("ProviderError", True, 429, 90, "rate limit", requests=1),
         {"google": {"max_retries": 1}},
     ),
     Row(
@@ -232,15 +240,15 @@ ROWS: tuple[Row, ...] = (
         IMAGE,
         _kind("drop_after_accept"),
         "thumbnail",
-        "`ProviderError` retryable; the SDK does not retry a dropped connection",
-        Expect("ProviderError", True, says="Server disconnected", requests=1),
+        "`ProviderError` retryable, not sent again: Google may have made (and billed) the image",
+        Expect("ProviderError", True, says="may have made", requests=1),
         {"google": {"max_retries": 1}},
     ),
     Row(
         IMAGE,
         _kind("malformed"),
         "thumbnail",
-        "`ProviderError` retryable: the answer was unreadable; not retried",
+        "`ProviderError` retryable: the answer was unreadable; not sent again (it may be billed)",
         Expect("ProviderError", True, says="unreadable", requests=1),
         {"google": {"max_retries": 1}},
     ),

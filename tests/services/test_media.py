@@ -667,9 +667,9 @@ async def test_generate_thumbnail_rejects_bytes_that_are_not_an_image(
 
 
 async def test_generate_thumbnail_maps_api_errors(
-    service: MediaService, fake: FakeGenai, tmp_path: Path
+    service: MediaService, fake: FakeGenai, settings: Settings, tmp_path: Path
 ) -> None:
-    fake.aio.models.content_outcomes.append(api_error(503, "overloaded"))
+    fake.aio.models.content_outcomes.extend(api_error(503, "overloaded") for _ in range(9))
 
     with pytest.raises(ProviderError, match="overloaded") as caught:
         await service.generate_thumbnail("a fox", tmp_path / "t.png")
@@ -679,6 +679,22 @@ async def test_generate_thumbnail_maps_api_errors(
         503,
         True,
     )
+    # A refused image is not billed: sent again up to google.max_retries times.
+    assert len(fake.aio.models.content_calls) == settings.google.max_retries + 1
+
+
+async def test_generate_thumbnail_is_never_retried_by_the_sdk(
+    service: MediaService, fake: FakeGenai, tmp_path: Path
+) -> None:
+    fake.aio.models.content_outcomes.append(api_error(500, "internal"))
+
+    with pytest.raises(ProviderError, match="may have made"):
+        await service.generate_thumbnail("a fox", tmp_path / "t.png")
+
+    # A 500 may come after the image was made and billed: one request, nothing repeated.
+    assert len(fake.aio.models.content_calls) == 1
+    retry = fake.aio.models.content_calls[0]["config"].http_options.retry_options
+    assert retry.attempts == 1
 
 
 async def test_generate_thumbnail_rejects_an_unknown_aspect_ratio(

@@ -15,7 +15,8 @@ from storyreel.services.genai_protocol import GenaiClient
 from storyreel.services.media_files import image_size, mp4_duration, write_atomic
 from storyreel.services.media_models import ImageResult, VideoRequest, VideoResult
 from storyreel.services.media_results import image_payload, video_payload
-from storyreel.services.polling import PollSchedule, backoff_delays, poll_until_done
+from storyreel.services.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
+from storyreel.services.polling import PollSchedule, poll_until_done
 from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS, checked_text
 from storyreel.settings import Settings
 
@@ -26,11 +27,6 @@ logger = logging.getLogger(__name__)
 
 VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
 IMAGE_ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-# A refused submit (429/503, or a connection that never opened) is retried on this schedule,
-# or after the server's Retry-After when it sent one; beyond MAX_RETRY_AFTER_S the caller decides.
-SUBMIT_RETRY_INITIAL_S = 1.0
-SUBMIT_RETRY_MAX_S = 16.0
-MAX_RETRY_AFTER_S = 60.0
 
 
 class SubmitOutcomeUnknown(ProviderError):
@@ -59,6 +55,7 @@ class MediaService:
         self._settings = settings
         self._sleep = sleep
         self._clock = clock
+        self._paid_retry = PaidRetry(attempts=settings.google.max_retries + 1, sleep=sleep)
 
     def video_request(
         self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
@@ -104,41 +101,27 @@ class MediaService:
         """
         self._require_vertex(label)
         source, config = self._video_call(request)
-        what = f"submitting {label}"
-        attempts = self._settings.google.max_retries + 1
-        delays = backoff_delays(SUBMIT_RETRY_INITIAL_S, SUBMIT_RETRY_MAX_S)
-        for attempt in range(1, attempts + 1):
-            try:
-                operation = await self._client.aio.models.generate_videos(
+        try:
+            operation = await send_paid(
+                lambda: self._client.aio.models.generate_videos(
                     model=self._settings.google.video_model, source=source, config=config
-                )
-            except Exception as exc:
-                failure = gerr.submit_failure(exc, what=what)
-                if failure.unknown:
-                    raise _unknown(failure.error) from exc
-                error = failure.error
-                # The server's Retry-After, when it sent one, is the schedule to follow.
-                delay = next(delays)
-                if isinstance(error, ProviderError) and error.retry_after_s is not None:
-                    delay = error.retry_after_s
-                if not failure.refused or attempt == attempts or delay > MAX_RETRY_AFTER_S:
-                    raise error from exc
-                logger.info("%s: refused (%s); retrying in %.1f s", label, error, delay)
-                if on_refused is not None and isinstance(error, ProviderError):
-                    on_refused(error)
-                await self._sleep(delay)
-                if before_resend is not None:
-                    before_resend()
-                continue
-            if not operation.name:
-                raise SubmitOutcomeUnknown(
-                    f"Google accepted {label} but returned no operation name to poll",
-                    provider=gerr.PROVIDER,
-                    retryable=True,
-                )
-            logger.info("%s: submitted as %s", label, operation.name)
-            return operation.name
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                ),
+                retry=self._paid_retry,
+                what=f"submitting {label}",
+                label=label,
+                on_refused=on_refused,
+                before_resend=before_resend,
+            )
+        except MaybeBilled as maybe:
+            raise _unknown(maybe.error) from maybe.__cause__
+        if not operation.name:
+            raise SubmitOutcomeUnknown(
+                f"Google accepted {label} but returned no operation name to poll",
+                provider=gerr.PROVIDER,
+                retryable=True,
+            )
+        logger.info("%s: submitted as %s", label, operation.name)
+        return operation.name
 
     async def wait_video(
         self,
@@ -183,15 +166,29 @@ class MediaService:
             choices = ", ".join(IMAGE_ASPECT_RATIOS)
             raise InputError(f"unsupported image aspect ratio {ratio!r}: use one of {choices}")
         config = types.GenerateContentConfig(
-            response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio=ratio)
+            response_modalities=["IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio=ratio),
+            # Each image is billed: the client's retry policy must not repeat it blindly.
+            http_options=no_sdk_retries(),
         )
         what = "the thumbnail"
         try:
-            response = await self._client.aio.models.generate_content(
-                model=self._settings.google.image_model, contents=prompt.strip(), config=config
+            response = await send_paid(
+                lambda: self._client.aio.models.generate_content(
+                    model=self._settings.google.image_model, contents=prompt.strip(), config=config
+                ),
+                retry=self._paid_retry,
+                what=f"making {what}",
+                label=what,
             )
-        except Exception as exc:
-            raise gerr.call_error(exc, what=f"making {what}") from exc
+        except MaybeBilled as maybe:
+            raise ProviderError(
+                f"{maybe.error}. Google may have made (and billed) the image; it was not "
+                "requested again",
+                provider=gerr.PROVIDER,
+                status=maybe.error.status if isinstance(maybe.error, ProviderError) else None,
+                retryable=True,
+            ) from maybe.__cause__
         payload = image_payload(response, what=what)
         try:
             width, height = image_size(payload.data)
@@ -232,7 +229,7 @@ class MediaService:
             number_of_videos=1,
             output_gcs_uri=self._settings.video.output_gcs_uri,
             # A paid call: the client's retry policy must never repeat it blindly.
-            http_options=types.HttpOptions(retry_options=types.HttpRetryOptions(attempts=1)),
+            http_options=no_sdk_retries(),
         )
         return source, config
 
