@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from typing import IO
 
 MASK = "[redacted]"
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+
+# The job a log record belongs to. Tasks inherit it, so every line of a job's clips says whose
+# they are when many jobs run in one process.
+_job: ContextVar[str | None] = ContextVar("storyreel_job", default=None)
+
+
+@contextlib.contextmanager
+def job_context(job_id: str) -> Iterator[None]:
+    """Mark every log record made inside (and in tasks started inside) as ``job_id``'s."""
+    token = _job.set(job_id)
+    try:
+        yield
+    finally:
+        _job.reset(token)
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -31,7 +47,8 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message and traceback text with secrets masked.
+    """Rewrites a record's message and traceback text with secrets masked, and names the
+    job the record belongs to.
 
     Put it on a handler: a handler's filters see records from every logger below it.
     """
@@ -39,6 +56,9 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
+        job = _job.get()
+        if job is not None and not cleaned.startswith("[job "):
+            cleaned = f"[job {job}] {cleaned}"
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:

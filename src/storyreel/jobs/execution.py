@@ -30,6 +30,7 @@ from storyreel.jobs.models import (
     utcnow,
 )
 from storyreel.jobs.store import JobStore
+from storyreel.logs import job_context
 from storyreel.services.story import Character, Story, Usage
 from storyreel.services.writing_models import WrittenStory
 from storyreel.settings import Settings
@@ -80,8 +81,9 @@ class Execution:
     async def run(self, job: JobRecord, report: ProgressCallback) -> Manifest:
         """The job's manifest. A cancel request ends it as "cancelled"; cancelling the
         calling task puts the job back in the queue (resumable) and re-raises."""
-        pipeline = asyncio.ensure_future(self._pipeline(job, report))
-        watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
+        with job_context(job.id):
+            pipeline = asyncio.ensure_future(self._pipeline(job, report))
+            watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
         try:
             return await pipeline
         except asyncio.CancelledError:
@@ -199,5 +201,15 @@ def finish_job(
         reasons=[f"{failure.step}: {failure.reason}" for failure in manifest.failures],
         manifest=manifest.to_json(),
         estimated_cost_usd=manifest.estimated_cost_usd or job.estimated_cost_usd,
+    )
+    level = logging.INFO if manifest.status == "succeeded" else logging.WARNING
+    logger.log(
+        level,
+        "job %s %s: %d clip(s), %d submission(s)%s",
+        job_id,
+        manifest.status,
+        len(manifest.clips),
+        manifest.video_submissions,
+        "".join(f"; {failure.step}: {failure.reason}" for failure in manifest.failures),
     )
     return manifest
