@@ -206,6 +206,7 @@ ROWS: tuple[Row, ...] = (
         "`ProviderError` 429 with `retry_after_s` 90: a wait over 60 s is left to the caller",
         Expect("ProviderError", True, 429, 90, "rate limit", requests=1),
         {"google": {"max_retries": 1}},
+        tag="long-wait",
     ),
     Row(
         IMAGE,
