@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -16,14 +17,14 @@ from fastapi import FastAPI
 from storyreel.api import create_app, router
 from storyreel.containers import Container, create_container
 from storyreel.emulator import EmulatorServer
-from storyreel.jobs.models import JobStatus, this_process
+from storyreel.jobs.models import JobStatus
 from storyreel.services.story import Story
 from storyreel.settings import Settings
 
 from .conftest import assert_problem
 
 
-def dead_owner() -> str:
+def dead_owner(role: str = "server") -> str:
     """``host:pid`` of a process of this machine that has exited."""
     child = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
@@ -34,7 +35,7 @@ def dead_owner() -> str:
     pid = int(child.stdout)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-    return f"{this_process().rsplit(':', 1)[0]}:{pid}"
+    return f"{socket.gethostname()}:{pid}:{role}-0000"
 
 
 def story(segments: int) -> dict[str, Any]:
@@ -133,6 +134,22 @@ async def test_app_shutdown_interrupts_jobs_and_the_next_start_finishes_them(
 
     assert container.job_store().get(job_id).status is JobStatus.SUCCEEDED
     assert submissions(emulator) - before == 2
+
+
+async def test_app_leaves_a_job_stopped_at_the_command_line_for_storyreel_resume(
+    app: FastAPI, container: Container, emulator: EmulatorServer
+) -> None:
+    runner = container.job_runner()
+    job = runner.create_from_story(Story.model_validate(story(2)))
+    # What Ctrl-C during `storyreel make` leaves: queued, owned by a CLI process now gone.
+    container.job_store().update(job.id, status=JobStatus.QUEUED, owner=dead_owner("local"))
+    before = submissions(emulator)
+
+    async with app.router.lifespan_context(app):
+        assert container.job_tasks().running_ids() == []
+
+    assert container.job_store().get(job.id).status is JobStatus.QUEUED
+    assert submissions(emulator) == before
 
 
 async def test_app_router_mounts_under_a_host_prefix(container: Container) -> None:

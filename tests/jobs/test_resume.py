@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def _dead_pid() -> int:
 
 
 # A process of this machine that is gone: what a crash leaves as the owner.
-DEAD_OWNER = f"{this_process().rsplit(':', 1)[0]}:{_dead_pid()}"
+DEAD_OWNER = f"{socket.gethostname()}:{_dead_pid()}:local-0000"
 
 
 def crashed_job(runner: JobRunner, store: SqliteJobStore, states: list[StepStatus]) -> str:
@@ -203,3 +204,19 @@ def test_remaining_cost_counts_only_what_would_be_submitted(
     price = settings.video.price_per_second_usd[settings.google.video_model]
     assert estimate.seconds == 8  # two clips of 4 s: the pending one and the unknown one
     assert estimate.usd == pytest.approx(8 * price)
+
+
+def test_owner_alive_knows_this_process_and_a_recycled_pid() -> None:
+    from storyreel.jobs.models import JobInput, JobRecord
+
+    base = JobRecord(
+        id="job-1", input=JobInput(idea="x"), out_dir="/tmp/x", status=JobStatus.RUNNING
+    )
+    ours = base.model_copy(update={"owner": this_process(), "heartbeat_at": utcnow()})
+    assert ours.owner_alive(stale_after_s=60)
+    # PID 1 in a restarted container: same host and pid, another process identity.
+    host_and_pid = this_process().rsplit(":", 1)[0]
+    recycled = base.model_copy(
+        update={"owner": f"{host_and_pid}:server-dead0000", "heartbeat_at": utcnow()}
+    )
+    assert not recycled.owner_alive(stale_after_s=60)

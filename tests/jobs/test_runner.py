@@ -175,6 +175,21 @@ async def test_runner_refusal_retried_by_media_is_not_counted_during_the_wait(
     assert manifest.video_submissions == 1
 
 
+async def test_runner_cancel_requested_before_the_claim_is_honoured(
+    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+) -> None:
+    job = runner.create("a storm", segments=2)
+    # DELETE sets the flag while a background task is about to claim the queued job.
+    store.update(job.id, cancel_requested=True)
+
+    manifest = await runner.run(job.id)
+
+    assert media.submits == []
+    assert manifest.video_submissions == 0
+    assert any("cancelled" in failure.reason for failure in manifest.failures)
+    assert store.get(job.id).status is not JobStatus.SUCCEEDED
+
+
 def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="between 1 and 20"):
         runner.create("a storm", segments=0)

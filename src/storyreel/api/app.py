@@ -25,11 +25,16 @@ from storyreel import __version__
 from storyreel.api.job_views import work
 from storyreel.api.problems import problem_response
 from storyreel.api.tasks import JobTasks
+from storyreel.errors import StoryreelError
+from storyreel.jobs.models import SERVER_ROLE, JobStatus, parse_owner, set_process_role
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
 
 logger = logging.getLogger(__name__)
+
+# How often a server looks for jobs whose owner has died since it started.
+RESCAN_S = 30.0
 
 ROUTE_MODULES = (
     "storyreel.api.auth",
@@ -54,10 +59,15 @@ def _start(container: Container) -> None:
 
 
 def resume_interrupted(container: Container, tasks: JobTasks) -> list[str]:
-    """Start a task for each job that was running when the last server stopped."""
+    """Start a task for each job a server left unfinished, and each job whose process
+    crashed. A job stopped on purpose at the command line (Ctrl-C) waits for
+    `storyreel resume`, which asks before spending."""
     runner = container.job_runner()
     resumed = []
     for job in runner.orphaned():
+        _, _, role = parse_owner(job.owner or "")
+        if job.status is JobStatus.QUEUED and role != SERVER_ROLE:
+            continue
         if tasks.start(job.id, work(runner.resume, job.id)):
             resumed.append(job.id)
     if resumed:
@@ -71,12 +81,17 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
     emulator), resume interrupted jobs; at the end cancel running job tasks (they stay
     resumable) and close the clients. Host applications enter it from their own lifespan.
     """
+    set_process_role(SERVER_ROLE)
     await asyncio.to_thread(_start, container)
     tasks: JobTasks = container.job_tasks()
     resume_interrupted(container, tasks)
+    # A job whose previous owner only looked alive at start-up (a fresh heartbeat from a
+    # server that just died elsewhere) is picked up by a later scan.
+    rescans = asyncio.get_running_loop().create_task(_rescan(container, tasks))
     try:
         yield
     finally:
+        rescans.cancel()
         # Interrupted jobs go back to the queue (the job layer does that); the next start
         # of a server on this job store resumes them.
         interrupted = await tasks.shutdown()
@@ -85,6 +100,15 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
         from storyreel.containers import aclose_container
 
         await aclose_container(container)
+
+
+async def _rescan(container: Container, tasks: JobTasks, every_s: float = RESCAN_S) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            resume_interrupted(container, tasks)
+        except StoryreelError as exc:
+            logger.warning("cannot look for interrupted jobs: %s", exc)
 
 
 async def _problem(request: Request, exc: Exception) -> Response:

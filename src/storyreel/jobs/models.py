@@ -58,9 +58,30 @@ def new_job_id() -> str:
     return f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
+# Who runs jobs in this process: "local" (the CLI, a script) or "server" (the HTTP API), and a
+# value drawn once per process, so that a new process with a recycled pid (PID 1 in a
+# container, restarted) is not taken for the one that died.
+_identity = {"role": "local", "nonce": secrets.token_hex(4)}
+SERVER_ROLE = "server"
+
+
+def set_process_role(role: str) -> None:
+    """Say what this process is; jobs it claims from now on carry it in their owner."""
+    _identity["role"] = role
+
+
 def this_process() -> str:
-    """The owner string of this process: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """The owner string of this process: ``host:pid:role-nonce``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_identity['role']}-{_identity['nonce']}"
+
+
+def parse_owner(owner: str) -> tuple[str, int | None, str | None]:
+    """``(host, pid, role)`` of an owner string (``host:pid`` from older stores too)."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, tag = rest.partition(":")
+    pid = int(pid_text) if pid_text.isdigit() else None
+    role = tag.partition("-")[0] if tag else None
+    return host, pid, role
 
 
 def pid_alive(pid: int) -> bool:
@@ -164,11 +185,14 @@ class JobRecord(BaseModel):
         """
         if not self.owner:
             return False
-        host, _, pid = self.owner.rpartition(":")
+        if self.owner == this_process():
+            return True
+        host, pid, _ = parse_owner(self.owner)
         beat = self.heartbeat_at if self.status is JobStatus.RUNNING else self.updated_at
         fresh = beat is not None and (utcnow() - beat).total_seconds() < stale_after_s
-        if host == socket.gethostname() and pid.isdigit():
-            if not pid_alive(int(pid)):
+        if host == socket.gethostname() and pid is not None:
+            if pid == os.getpid() or not pid_alive(pid):
+                # Our own pid under another identity: the process that had it is gone.
                 return False
             return fresh or self.status is not JobStatus.RUNNING
         return fresh

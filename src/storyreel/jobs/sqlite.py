@@ -208,8 +208,9 @@ class SqliteJobStore(JobStore):
         now = utcnow().isoformat()
         with self._write() as db:
             done = db.execute(
-                "UPDATE jobs SET status = ?, owner = ?, heartbeat_at = ?, updated_at = ?, "
-                "cancel_requested = 0 WHERE id = ? AND status = ? AND owner IS ?",
+                # A cancel request survives a claim: whoever claims sees it and stops.
+                "UPDATE jobs SET status = ?, owner = ?, heartbeat_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = ? AND owner IS ?",
                 (
                     JobStatus.RUNNING.value,
                     owner,
