@@ -27,7 +27,7 @@ from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.errors import ProviderError
 from storyreel.jobs.journal import MemoryJournal, ProgressEvent
 from storyreel.jobs.models import StepStatus
-from storyreel.services.media import ImageResult, MediaService
+from storyreel.services.media import ImageResult, MediaService, OperationFailed
 from storyreel.services.story import Character
 from storyreel.settings import Settings, load_settings
 
@@ -93,7 +93,7 @@ async def test_cinematographer_one_failure_does_not_stop_the_others(
     settings: Settings, tmp_path: Path
 ) -> None:
     media = FakeMedia(latency_s=0.02)
-    media.wait_errors["segment 01"] = [ProviderError("operation failed", provider="google")]
+    media.wait_errors["segment 01"] = [OperationFailed("operation failed", provider="google")]
     media.thumbnail_errors = [ProviderError("no image", provider="google")]
     journal = MemoryJournal()
 
@@ -105,6 +105,28 @@ async def test_cinematographer_one_failure_does_not_stop_the_others(
     assert [c.status for c in manifest.clips] == ["failed", "succeeded", "succeeded", "succeeded"]
     assert {f.step for f in manifest.failures} == {"clip-01", "thumbnail"}
     assert journal.get("clip-01").status is StepStatus.FAILED  # type: ignore[union-attr]
+
+
+async def test_cinematographer_poll_failure_keeps_the_operation_for_a_resume(
+    settings: Settings, tmp_path: Path
+) -> None:
+    media = FakeMedia(latency_s=0.02)
+    # Credentials expired while polling: the clip may be made and billed; it is not lost.
+    denied = ProviderError("403 PERMISSION_DENIED", provider="google", status=403)
+    media.wait_errors["segment 01"] = [denied]
+    journal = MemoryJournal()
+
+    manifest = await Cinematographer(media, settings).generate_full_content_videos(
+        make_story(2), tmp_path, journal=journal
+    )
+
+    step = journal.get("clip-01")
+    assert step is not None
+    assert step.status is StepStatus.SUBMITTED
+    assert step.operation is not None
+    assert "403" in (step.error or "")
+    assert manifest.status == "partial"
+    assert len(media.submits) == 2
 
 
 async def test_cinematographer_cancelled_journal_submits_nothing_new(

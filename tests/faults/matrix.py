@@ -335,8 +335,8 @@ ROWS: tuple[Row, ...] = (
         SUBMIT,
         _kind("operation_error"),
         "video",
-        "submitted; polling ends in `ProviderError`, not retryable (the operation failed)",
-        Expect("ProviderError", False, says="Veo could not make", submissions=1),
+        "submitted; polling ends in `OperationFailed` (a `ProviderError`), not retryable",
+        Expect("OperationFailed", False, says="Veo could not make", submissions=1),
     ),
     Row(
         SUBMIT,
@@ -427,8 +427,8 @@ ROWS: tuple[Row, ...] = (
         POLL,
         _kind("operation_error"),
         "video",
-        "`ProviderError`, not retryable (the operation failed)",
-        Expect("ProviderError", False, says="Veo could not make", submissions=1),
+        "`OperationFailed` (a `ProviderError`), not retryable: final, never re-polled",
+        Expect("OperationFailed", False, says="Veo could not make", submissions=1),
     ),
     Row(
         POLL,

@@ -14,7 +14,14 @@ from storyreel.errors import ContentBlockedError, ProviderError, StoryreelError
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import THUMBNAIL_FILENAME
 from storyreel.jobs.models import THUMBNAIL_STEP, StepRecord, StepStatus, clip_path, clip_step_key
-from storyreel.services.media import ImageResult, SubmitOutcomeUnknown, VideoRequest, VideoResult
+from storyreel.logs import redact
+from storyreel.services.media import (
+    ImageResult,
+    OperationFailed,
+    SubmitOutcomeUnknown,
+    VideoRequest,
+    VideoResult,
+)
 from storyreel.services.story import Segment, Story
 from storyreel.settings import Settings
 
@@ -151,7 +158,7 @@ class Filming:
             )
             return self._record(undone, "failed")
         logger.error("%s: unexpected error while submitting: %r", label, exc)
-        return self._record(step.but(error=f"outcome unknown: {exc!r}"), "unknown")
+        return self._record(step.but(error=redact(f"outcome unknown: {exc!r}")), "unknown")
 
     def _submitted(self, step: StepRecord, operation: str) -> StepRecord:
         return self._record(
@@ -180,17 +187,18 @@ class Filming:
         except ContentBlockedError as exc:
             reasons = "; ".join(exc.reasons)
             detail = f"{exc}" if not reasons or reasons in str(exc) else f"{exc} ({reasons})"
-            self._record(step.but(status=StepStatus.FAILED, error=detail), "failed")
-        except ProviderError as exc:
-            # A retryable failure (timeout, unreachable) leaves the operation to collect later.
-            status = StepStatus.SUBMITTED if exc.retryable else StepStatus.FAILED
-            phase = "waiting" if exc.retryable else "failed"
-            self._record(step.but(status=status, error=str(exc)), phase)
+            self._record(step.but(status=StepStatus.FAILED, error=redact(detail)), "failed")
+        except OperationFailed as exc:
+            # The operation itself ended without a clip: final.
+            self._record(step.but(status=StepStatus.FAILED, error=redact(str(exc))), "failed")
         except StoryreelError as exc:
-            self._record(step.but(error=str(exc)), "failed")
+            # Polling failed (a timeout, credentials, an unwritable folder), not the clip:
+            # the operation stays recorded, and a resume polls it again without paying.
+            phase = "waiting" if isinstance(exc, ProviderError) and exc.retryable else "failed"
+            self._record(step.but(error=redact(str(exc))), phase)
         except Exception as exc:
             logger.exception("segment %02d: unexpected error while collecting", segment.index)
-            self._record(step.but(error=f"{type(exc).__name__}: {exc}"), "failed")
+            self._record(step.but(error=redact(f"{type(exc).__name__}: {exc}")), "failed")
         else:
             artifact = path if result.bytes or not result.uri else result.uri
             done = step.but(status=StepStatus.SUCCEEDED, artifact=artifact, error=None)
@@ -214,10 +222,10 @@ class Filming:
             if result.mime_type != "image/png":
                 await asyncio.to_thread(_convert_to_png, dest)
         except (StoryreelError, OSError) as exc:
-            self._record(step.but(status=StepStatus.FAILED, error=str(exc)), "failed")
+            self._record(step.but(status=StepStatus.FAILED, error=redact(str(exc))), "failed")
         except Exception as exc:
             logger.exception("unexpected error while making the thumbnail")
-            error = f"{type(exc).__name__}: {exc}"
+            error = redact(f"{type(exc).__name__}: {exc}")
             self._record(step.but(status=StepStatus.FAILED, error=error), "failed")
         else:
             done = step.but(status=StepStatus.SUCCEEDED, artifact=THUMBNAIL_FILENAME)

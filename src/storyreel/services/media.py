@@ -14,7 +14,7 @@ from storyreel.services import google_errors as gerr
 from storyreel.services.genai_protocol import GenaiClient
 from storyreel.services.media_files import image_size, mp4_duration, write_atomic
 from storyreel.services.media_models import ImageResult, VideoRequest, VideoResult
-from storyreel.services.media_results import image_payload, video_payload
+from storyreel.services.media_results import OperationFailed, image_payload, video_payload
 from storyreel.services.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
 from storyreel.services.polling import PollSchedule, poll_until_done
 from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS, checked_text
@@ -239,7 +239,7 @@ class MediaService:
         payload = video_payload(finished, label=label)
         if payload.data is None:
             if not self._settings.video.output_gcs_uri:
-                raise ProviderError(
+                raise OperationFailed(
                     f"Veo returned only a link for {label} ({payload.uri}) and no bytes",
                     provider=gerr.PROVIDER,
                 )
@@ -273,6 +273,7 @@ __all__ = [
     "GenaiClient",
     "ImageResult",
     "MediaService",
+    "OperationFailed",
     "SubmitOutcomeUnknown",
     "VideoRequest",
     "VideoResult",

@@ -30,6 +30,11 @@ BLOCKING_FINISH_REASONS = frozenset(
 _EXCERPT = 200
 
 
+class OperationFailed(ProviderError):
+    """A Veo operation that finished without a usable clip. Final: polling it again gives
+    the same answer, and submitting again would be a new, billed clip."""
+
+
 @dataclass(frozen=True)
 class VideoPayload:
     """What a finished operation delivered: the MP4 bytes, or only a link to them."""
@@ -41,7 +46,7 @@ class VideoPayload:
 def video_payload(operation: types.GenerateVideosOperation, *, label: str) -> VideoPayload:
     """The first video of a finished operation, verified to be an MP4 when it has bytes.
 
-    Raises ProviderError for an operation error or bytes that are not an MP4, and
+    Raises OperationFailed for an operation error or bytes that are not an MP4, and
     ContentBlockedError when the safety filters removed the video.
     """
     name = operation.name or "unknown operation"
@@ -50,7 +55,7 @@ def video_payload(operation: types.GenerateVideosOperation, *, label: str) -> Vi
         detail = redact(str(error.get("message") or error))
         code = error.get("code")
         suffix = f" (code {code})" if code is not None else ""
-        raise ProviderError(
+        raise OperationFailed(
             f"Veo could not make {label}: {detail}{suffix}",
             provider=PROVIDER,
             status=None,
@@ -69,7 +74,7 @@ def video_payload(operation: types.GenerateVideosOperation, *, label: str) -> Vi
                 provider=PROVIDER,
                 reasons=reasons or [f"{filtered} video(s) filtered"],
             )
-        raise ProviderError(
+        raise OperationFailed(
             f"Veo finished {label} without a video ({name})",
             provider=PROVIDER,
             status=None,
@@ -77,7 +82,7 @@ def video_payload(operation: types.GenerateVideosOperation, *, label: str) -> Vi
         )
     data = video.video_bytes
     if data is not None and not is_mp4(data):
-        raise ProviderError(
+        raise OperationFailed(
             f"Veo returned bytes for {label} that are not an MP4 ({len(data)} bytes starting "
             f"{data[:8].hex()}); nothing was saved",
             provider=PROVIDER,
