@@ -180,7 +180,12 @@ class NotMp4Genai:
     async def generate_content(self, **kwargs: Any) -> types.GenerateContentResponse:
         raise ProviderError("no images here", provider="google")
 
-    async def get(self, operation: types.GenerateVideosOperation) -> types.GenerateVideosOperation:
+    async def get(
+        self,
+        operation: types.GenerateVideosOperation,
+        *,
+        config: types.GetOperationConfig | None = None,
+    ) -> types.GenerateVideosOperation:
         video = types.Video(video_bytes=b"<html>an error page</html>", mime_type="video/mp4")
         return types.GenerateVideosOperation(
             name=operation.name,

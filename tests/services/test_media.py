@@ -57,10 +57,17 @@ class FakeOperations:
 
     def __init__(self) -> None:
         self.polled: list[str | None] = []
+        self.configs: list[types.GetOperationConfig | None] = []
         self.outcomes: list[Any] = []
 
-    async def get(self, operation: types.GenerateVideosOperation) -> types.GenerateVideosOperation:
+    async def get(
+        self,
+        operation: types.GenerateVideosOperation,
+        *,
+        config: types.GetOperationConfig | None = None,
+    ) -> types.GenerateVideosOperation:
         self.polled.append(operation.name)
+        self.configs.append(config)
         return _next(self.outcomes)
 
 
@@ -426,6 +433,22 @@ async def test_wait_video_writes_atomically(
     assert result.path == dest
     assert dest.read_bytes() == MP4
     assert sorted(p.name for p in dest.parent.iterdir()) == ["segment-01.mp4"]
+
+
+async def test_wait_video_polls_with_the_sdk_retries_off(
+    fake: FakeGenai, timer: FakeTime, tmp_path: Path
+) -> None:
+    service = build(fake, make_settings(tmp_path, video={"timeout_s": 1.0}), timer)
+    fake.aio.operations.outcomes += [pending() for _ in range(20)]
+    with pytest.raises(ProviderError):
+        await service.wait_video(OP_NAME, tmp_path / "c.mp4", label="clip 3")
+    # The poll loop is the one layer that retries a poll, within video.timeout_s.
+    assert fake.aio.operations.configs
+    for config in fake.aio.operations.configs:
+        assert config is not None
+        assert config.http_options is not None
+        assert config.http_options.retry_options is not None
+        assert config.http_options.retry_options.attempts == 1
 
 
 async def test_wait_video_times_out_resumably(

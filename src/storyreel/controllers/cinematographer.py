@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector.wiring import Provide, inject
 
@@ -82,7 +82,7 @@ class Cinematographer:
         # Operations already submitted go first, so that they take the first slots.
         order = sorted(story.segments, key=lambda s: _rank(journal.get(clip_step_key(s.index))))
         shots = Filming(self._media, self._settings, story, out_dir, journal, report)
-        await asyncio.gather(*(shots.clip(segment, limit) for segment in order), shots.thumbnail())
+        await _all_or_none([*(shots.clip(segment, limit) for segment in order), shots.thumbnail()])
         manifest = build_manifest(
             job_id=job_id,
             story=story,
@@ -93,6 +93,20 @@ class Cinematographer:
         )
         write_manifest(out_dir, manifest)
         return manifest
+
+
+async def _all_or_none(work: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``work`` concurrently; if one fails unexpectedly (the store is unwritable...),
+    stop the others before the error goes up, so that nothing submits after the job ends.
+    A paid submit in flight still finishes and records its outcome (see Filming._send)."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _rank(step: StepRecord | None) -> int:

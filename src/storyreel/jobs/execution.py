@@ -123,7 +123,9 @@ class Execution:
             job_id=job.id,
             usage=self._store.get(job.id).usage,
         )
-        return self._finish(job.id, [])
+        # Steps that saw a cancel request stopped quietly; the job says why it is unfinished.
+        cancelled = self._store.get(job.id).cancel_requested
+        return self._finish(job.id, ["cancelled"] if cancelled else [])
 
     async def _story(self, job: JobRecord, report: ProgressCallback) -> Story | None:
         """The job's story: the saved one, or a new one from the writer (then saved)."""

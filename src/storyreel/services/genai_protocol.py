@@ -24,7 +24,10 @@ class AsyncOperations(Protocol):
     """The call of ``client.aio.operations`` the media service makes."""
 
     async def get(
-        self, operation: types.GenerateVideosOperation
+        self,
+        operation: types.GenerateVideosOperation,
+        *,
+        config: types.GetOperationConfig | None = None,
     ) -> types.GenerateVideosOperation: ...
 
 

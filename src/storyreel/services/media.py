@@ -142,8 +142,10 @@ class MediaService:
         self._require_vertex(label)
         video = self._settings.video
         pending = types.GenerateVideosOperation.model_validate({"name": operation})
+        # The poll loop below is the one layer that retries a poll, within video.timeout_s.
+        poll_config = types.GetOperationConfig(http_options=no_sdk_retries())
         finished = await poll_until_done(
-            lambda: self._client.aio.operations.get(pending),
+            lambda: self._client.aio.operations.get(pending, config=poll_config),
             operation=operation,
             label=label,
             schedule=PollSchedule(video.poll_initial_s, video.poll_max_s, video.timeout_s),
