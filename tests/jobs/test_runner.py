@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from storyreel.controllers.cinematographer import Cinematographer
 from storyreel.errors import ContentBlockedError, InputError, JobError, ProviderError
 from storyreel.jobs.models import JobStatus, StepStatus
 from storyreel.jobs.runner import JobRunner
@@ -188,6 +189,24 @@ async def test_runner_cancel_requested_before_the_claim_is_honoured(
     assert manifest.video_submissions == 0
     assert any("cancelled" in failure.reason for failure in manifest.failures)
     assert store.get(job.id).status is not JobStatus.SUCCEEDED
+
+
+async def test_runner_cancel_seen_before_a_submit_ends_the_job_as_cancelled(
+    store: SqliteJobStore, writer: FakeWriter, tmp_output: Path
+) -> None:
+    settings = job_settings(tmp_output, concurrency=1)
+    media = FakeMedia()
+    # A long watch interval: the clips, not the watcher, are the ones to notice the cancel.
+    runner = JobRunner(
+        store, writer, Cinematographer(media, settings), settings, watch_interval_s=60
+    )
+    job = runner.create("a storm", segments=3)
+    media.before_wait = lambda label, operation: store.update(job.id, cancel_requested=True)
+
+    manifest = await runner.run(job.id)
+
+    assert len(media.submits) == 1
+    assert ("job", "cancelled") in [(f.step, f.reason) for f in manifest.failures]
 
 
 def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> None:
