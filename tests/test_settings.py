@@ -177,3 +177,11 @@ def test_settings_duration_from_environment_text_is_a_veo_duration() -> None:
     assert s.video.duration_seconds == 4
     with pytest.raises(ConfigError, match=r"video\.duration_seconds"):
         load_settings(env={"STORYREEL_VIDEO__DURATION_SECONDS": "5"}, dotenv=None)
+
+
+def test_settings_short_api_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={"STORYREEL_API_TOKEN": "hunter2-token"}, dotenv=None)
+    assert "at least 16 characters" in str(info.value)
+    assert "STORYREEL_API_TOKEN" in str(info.value)
+    assert "hunter2" not in str(info.value)

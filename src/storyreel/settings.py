@@ -36,6 +36,9 @@ DEFAULT_VIDEO_PRICES: dict[str, float] = {
 }
 
 
+MIN_TOKEN_CHARS = 16
+
+
 class _Section(BaseModel):
     # Infinite or NaN timeouts, latencies and prices are never meant; refuse them here.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -113,6 +116,15 @@ class ApiSettings(_Section):
     token: SecretStr | None = None
     max_upload_mb: float = Field(default=20.0, gt=0)
 
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short token is guessable, and too short to be masked in logs without also
+        # masking ordinary words.
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the API token must be at least {MIN_TOKEN_CHARS} characters long")
+        return value
+
 
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`.
@@ -180,7 +192,7 @@ class Settings(BaseSettings):
         """Raise ConfigError when live mode lacks a key; offline needs none."""
         missing = self.missing_credentials()
         if missing:
-            raise ConfigError("backend is 'live' but " + "; ".join(missing) + ".")
+            raise ConfigError("backend is 'live': " + "; ".join(missing) + ".")
 
 
 def load_settings(

@@ -160,9 +160,9 @@ def _run(
             with JobProgress(clips) as display:
                 return await start(display.update)
         finally:
-            # Close the async clients in the loop that opened their connections.
+            # Close the async clients in the loop that opened their connections (this also
+            # closes the job store).
             await aclose_container(container)
-            container.job_store().close()
 
     try:
         return asyncio.run(main())
