@@ -57,6 +57,40 @@ def test_video_default_path_is_in_the_output_dir(settings: Settings) -> None:
     assert path.exists()
 
 
+def test_video_operation_collects_an_earlier_submit_without_paying_again(
+    settings: Settings, emulator: Any, tmp_path: Path
+) -> None:
+    import httpx2
+
+    first = invoke(
+        settings, "video", "a red fox", "--duration", "4", "--out", str(tmp_path / "a.mp4")
+    )
+    assert first.exit_code == 0, first.output
+    # The name is printed on stderr as soon as Google accepts the clip.
+    printed = [line for line in first.stderr.splitlines() if line.startswith("submitted as ")]
+    assert len(printed) == 1
+    operation = printed[0].removeprefix("submitted as ")
+    before = httpx2.get(f"{emulator.url}/_emulator/stats").json()["video_submissions"]
+
+    again = invoke(
+        settings,
+        "video",
+        "a red fox",
+        "--duration",
+        "4",
+        "--operation",
+        operation,
+        "--out",
+        str(tmp_path / "b.mp4"),
+        "--json",
+    )
+
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["operation"] == operation
+    assert (tmp_path / "b.mp4").read_bytes() == (tmp_path / "a.mp4").read_bytes()
+    assert httpx2.get(f"{emulator.url}/_emulator/stats").json()["video_submissions"] == before
+
+
 def test_video_bad_duration_is_an_input_error(settings: Settings) -> None:
     result = invoke(settings, "video", "a red fox", "--duration", "5")
 

@@ -38,9 +38,21 @@ def video(
         str | None,
         typer.Option("--aspect-ratio", help="9:16 or 16:9 (default: video.aspect_ratio)."),
     ] = None,
+    operation: Annotated[
+        str | None,
+        typer.Option(
+            "--operation",
+            help="Collect a clip submitted earlier (the name printed when it was submitted) "
+            "instead of submitting a new one: nothing is paid again.",
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
-    """Make one Veo clip from PROMPT and save it as an MP4."""
+    """Make one Veo clip from PROMPT and save it as an MP4.
+
+    The operation's name is printed on stderr as soon as Google accepts the clip; if the
+    command is interrupted, `storyreel video PROMPT --operation NAME` collects it later.
+    """
     import asyncio
 
     cli = state(ctx)
@@ -52,7 +64,10 @@ def video(
             request.prompt, str(request.duration_seconds), request.aspect_ratio, request.resolution
         )
         out = cli.settings().output_dir / f"video-{name}.mp4"
-    result = asyncio.run(_make_video(container, service, request, out))
+    try:
+        result = asyncio.run(_make_video(container, service, request, out, operation))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     if json_output:
         emit_json(
             {
@@ -69,15 +84,28 @@ def video(
 
 
 async def _make_video(
-    container: Container, service: MediaService, request: VideoRequest, dest: Path
+    container: Container,
+    service: MediaService,
+    request: VideoRequest,
+    dest: Path,
+    operation: str | None,
 ) -> VideoResult:
     from storyreel.containers import aclose_container
 
     started = time.monotonic()
     label = "the clip"
+    console = stderr_console()
     try:
-        with stderr_console().status(f"submitting {label} to Veo…") as status:
-            operation = await service.submit_video(request, label=label)
+        with console.status(f"submitting {label} to Veo…") as status:
+            if operation is None:
+                operation = await service.submit_video(request, label=label)
+                # Printed at once: the only handle on a clip Google is now making (and billing).
+                console.print(
+                    f"submitted as {operation}\n"
+                    f"if interrupted, collect it with: storyreel video ... --operation {operation}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
 
             def on_poll(polls: int) -> None:
                 elapsed = time.monotonic() - started
