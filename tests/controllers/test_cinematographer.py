@@ -216,9 +216,12 @@ async def test_cinematographer_never_saves_bytes_that_are_not_mp4(
     assert not (tmp_path / "clips").exists() or list((tmp_path / "clips").iterdir()) == []
 
 
+SLOW_L = 2.0
+
+
 @pytest.fixture(scope="module")
 def slow_emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(EmulatorOptions(video_latency_s=1.0)) as server:
+    with EmulatorServer(EmulatorOptions(video_latency_s=SLOW_L)) as server:
         yield server
 
 
@@ -245,8 +248,9 @@ async def test_film_story_clips_run_concurrently_against_the_emulator(
     elapsed = time.monotonic() - started
 
     assert manifest.status == "succeeded"
-    # Four clips of latency L=1 s one after another would take 4 s; concurrently about L.
-    assert elapsed < 0.6 * 4 * 1.0
+    # Four clips of latency L one after another would take 4 L; concurrently about L. The
+    # bound leaves room for a loaded machine.
+    assert elapsed < 0.75 * 4 * SLOW_L
     for clip in manifest.clips:
         with av.open(str(tmp_output / "film" / str(clip.path))) as video:
             assert video.streams.video[0].codec_context.name == "h264"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import av
 import pytest
@@ -20,12 +19,11 @@ def test_png_sizes_follow_the_ratio() -> None:
             assert image.size == size
 
 
-def test_png_is_fast_and_deterministic() -> None:
+def test_png_is_deterministic() -> None:
+    # How fast it is belongs to bench/emulator.py, not to a timed test on a shared machine.
     prompt = "a quick brown fox jumps over the lazy dog at dawn"
     make_png.cache_clear()
-    started = time.perf_counter()
     first = make_png(prompt, (9, 16))
-    assert time.perf_counter() - started < 0.5
     make_png.cache_clear()
     assert make_png(prompt, (9, 16)) == first
     assert make_png("another prompt", (9, 16)) != first
@@ -37,16 +35,12 @@ def test_bad_aspect_ratios_are_refused(text: str) -> None:
         parse_ratio(text)
 
 
-def test_mp4_is_deterministic_and_quick() -> None:
+def test_mp4_is_deterministic() -> None:
     spec = ClipSpec("a lighthouse in fog", (9, 16), 8)
     make_mp4.cache_clear()
-    make_mp4(ClipSpec("warm-up", (16, 9), 1))
-    started = time.perf_counter()
     first = make_mp4(spec)
-    elapsed = time.perf_counter() - started
     make_mp4.cache_clear()
     assert make_mp4(spec) == first
-    assert elapsed < 0.5
     assert make_mp4(ClipSpec("a lighthouse in fog", (9, 16), 8, sample=1)) != first
 
 
