@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -557,8 +560,27 @@ def test_input_hardening_cli_ten_kilobyte_paths_are_input_errors(
     assert isinstance(result.exception, InputError), repr(result.exception)
 
 
-def test_input_hardening_cli_error_quotes_user_text_on_one_line(cli: Cli) -> None:
-    cli("characters", "--", "a\nb\x1b[2J.png")
+def test_input_hardening_cli_error_quotes_user_text_on_one_line(
+    fast_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    # Through the console script's own error printing, as a user sees it.
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")},
+        "STORYREEL_EMULATOR__URL": fast_emulator.url,
+        "STORYREEL_OUTPUT_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "storyreel.cli", "characters", "--", "a\nb\x1b[2J.png"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: image 'a\\nb\\x1b[2J.png'")
+    assert "\x1b" not in done.stderr
 
 
 # File and folder names: never derived from model or user text.
