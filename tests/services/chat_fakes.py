@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion
+
+if TYPE_CHECKING:
+    from storyreel.containers import Container
+    from storyreel.services.writing import WritingService
 
 FAKE_URL = "http://127.0.0.1:9/v1/chat/completions"
 
@@ -145,3 +149,13 @@ def simple_story(count: int) -> dict[str, Any]:
             for n in range(1, count + 1)
         ]
     )
+
+
+def writing(
+    container: Container, *replies: ChatCompletion | Exception
+) -> tuple[WritingService, FakeAsyncOpenAI]:
+    """The container's writing service, its LLM client replaced by a fake with ``replies``."""
+    fake = FakeAsyncOpenAI(*replies)
+    container.async_openai_client.override(fake)
+    service: WritingService = container.writing_service()
+    return service, fake

@@ -14,34 +14,16 @@ from chat_fakes import (
     segment,
     simple_story,
     story_reply,
+    writing,
 )
-from openai.types.chat import ChatCompletion
 
-from storyreel.containers import Container, close_container, create_container
+from storyreel.containers import Container
 from storyreel.errors import InputError
 from storyreel.services.story import Character, Usage
-from storyreel.services.writing import WritingService
 from storyreel.services.writing_models import CharacterProfile, ThreadContent
 from storyreel.settings import Settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture
-def container(offline_settings: Settings) -> Iterator[Container]:
-    built = create_container(offline_settings)
-    yield built
-    built.reset_override()
-    close_container(built)
-
-
-def writing(
-    container: Container, *replies: ChatCompletion | Exception
-) -> tuple[WritingService, FakeAsyncOpenAI]:
-    fake = FakeAsyncOpenAI(*replies)
-    container.async_openai_client.override(fake)
-    service: WritingService = container.writing_service()
-    return service, fake
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from chat_fakes import FakeAsyncOpenAI, completion, connection_error, status_error
-from openai.types.chat import ChatCompletion
+from chat_fakes import completion, connection_error, status_error, writing
 
-from storyreel.containers import Container, close_container, create_container
+from storyreel.containers import Container
 from storyreel.errors import ContentBlockedError, ProviderError, StructuredOutputError
 from storyreel.services.openrouter_errors import parse_retry_after
-from storyreel.services.writing import WritingService
 from storyreel.settings import Settings
 
 KEY = "sk-or-v1-0123456789abcdef-writing-test-key"
-
-
-@pytest.fixture
-def container(offline_settings: Settings) -> Iterator[Container]:
-    built = create_container(offline_settings)
-    yield built
-    built.reset_override()
-    close_container(built)
-
-
-def writing(
-    container: Container, *replies: ChatCompletion | Exception
-) -> tuple[WritingService, FakeAsyncOpenAI]:
-    fake = FakeAsyncOpenAI(*replies)
-    container.async_openai_client.override(fake)
-    service: WritingService = container.writing_service()
-    return service, fake
 
 
 async def test_writing_not_json_twice_is_a_structured_output_error(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from storyreel.cli.options import CharacterFiles, Segments, Style
 from storyreel.cli.state import emit_json, state, stderr_console
 
 if TYPE_CHECKING:
@@ -29,18 +30,9 @@ _YES_HELP = "Do not ask before spending more than video.confirm_above_usd."
 def make(
     ctx: typer.Context,
     idea: Annotated[str, typer.Argument(help="What the video is about.")],
-    segments: Annotated[int, typer.Option("--segments", "-n", help="Clips, 1 to 20.")] = 5,
-    style: Annotated[
-        str | None, typer.Option("--style", help="Visual style put in every clip prompt.")
-    ] = None,
-    characters: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--characters",
-            help="JSON file of characters (repeatable): a list of {name, description}, or "
-            "the output of `storyreel characters --json`.",
-        ),
-    ] = None,
+    segments: Segments = 5,
+    style: Style = None,
+    characters: CharacterFiles = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Folder for the results (default: <output_dir>/<job>)."),

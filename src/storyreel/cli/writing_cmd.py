@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from storyreel.cli.options import CharacterFiles, Segments, Style
 from storyreel.cli.state import emit_json, state, stderr_console
 
 if TYPE_CHECKING:
@@ -48,19 +48,9 @@ def _output(result: BaseModel, json_output: bool, render: Callable[[Any], None])
 def story(
     ctx: typer.Context,
     idea: Annotated[str, typer.Argument(help="What the story is about.")],
-    segments: Annotated[int, typer.Option("--segments", "-n", help="Clips, 1 to 20.")] = 5,
-    style: Annotated[
-        str | None, typer.Option("--style", help="Visual style put in every clip prompt.")
-    ] = None,
-    characters: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--characters",
-            metavar="FILE",
-            help="JSON file of characters (repeatable): a list of {name, description}, or "
-            "the output of `storyreel characters --json`.",
-        ),
-    ] = None,
+    segments: Segments = 5,
+    style: Style = None,
+    characters: CharacterFiles = None,
     duration: Annotated[
         int | None,
         typer.Option("--duration", help="4, 6 or 8 seconds for every clip (default: per clip)."),

@@ -1,0 +1,22 @@
+"""Options that several commands share, declared once so their help stays the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Segments = Annotated[int, typer.Option("--segments", "-n", help="Clips, 1 to 20.")]
+Style = Annotated[
+    str | None, typer.Option("--style", help="Visual style put in every clip prompt.")
+]
+CharacterFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--characters",
+        metavar="FILE",
+        help="JSON file of characters (repeatable): a list of {name, description}, or "
+        "the output of `storyreel characters --json`.",
+    ),
+]
