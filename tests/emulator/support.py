@@ -4,42 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx2
 from google.auth import credentials as auth_credentials
 
-from storyreel.emulator import EmulatorServer
+from emulator_control import EmulatorControl
 
 VIDEO_LATENCY_S = 0.2
 
 
-class Control:
-    """Drives the ``/_emulator`` endpoints of one server."""
-
-    def __init__(self, server: EmulatorServer) -> None:
-        self._http = httpx2.Client(base_url=server.url, timeout=10)
-
-    def faults(self, *rules: dict[str, Any]) -> None:
-        response = self._http.post("/_emulator/faults", json=list(rules))
-        assert response.status_code == 200, response.text
-
-    def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self._http.get("/_emulator/stats").json()
-        return stats
-
-    def configure(self, **latencies: float) -> None:
-        response = self._http.post("/_emulator/config", json=latencies)
-        assert response.status_code == 200, response.text
+class Control(EmulatorControl):
+    """An emulator control whose reset also restores the test latencies."""
 
     def reset(self) -> None:
-        assert self._http.post("/_emulator/reset").status_code == 200
+        super().reset()
         self.configure(video_latency_s=VIDEO_LATENCY_S, text_latency_s=0, image_latency_s=0)
-
-    @property
-    def http(self) -> httpx2.Client:
-        return self._http
-
-    def close(self) -> None:
-        self._http.close()
 
 
 class FixedToken(auth_credentials.Credentials):  # type: ignore[misc]

@@ -8,40 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import av
-import httpx2
 import pytest
 from PIL import Image
 
+from emulator_control import EmulatorControl as Control
 from storyreel.containers import Container, aclose_container, create_container
 from storyreel.errors import ContentBlockedError, ProviderError
 from storyreel.services.media import MediaService, SubmitOutcomeUnknown
 from storyreel.settings import Settings, load_settings
 
 
-class Control:
-    """The emulator's ``/_emulator`` endpoints."""
-
-    def __init__(self, url: str) -> None:
-        self._http = httpx2.Client(base_url=url, timeout=10)
-
-    def faults(self, *rules: dict[str, Any]) -> None:
-        response = self._http.post("/_emulator/faults", json=list(rules))
-        assert response.status_code == 200, response.text
-
-    def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = self._http.get("/_emulator/stats").json()
-        return stats
-
-    def reset(self) -> None:
-        assert self._http.post("/_emulator/reset").status_code == 200
-
-    def close(self) -> None:
-        self._http.close()
-
-
 @pytest.fixture(scope="module")
 def control(emulator: Any) -> Iterator[Control]:
-    driver = Control(emulator.url)
+    driver = Control(emulator)
     yield driver
     driver.close()
 
