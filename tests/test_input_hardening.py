@@ -26,17 +26,17 @@ from typer.testing import CliRunner
 from storyreel.cli import app as cli_app
 from storyreel.cli.state import CliState
 from storyreel.containers import Container, aclose_container, close_container, create_container
-from storyreel.controllers.cinematographer import Cinematographer
+from storyreel.domain.story import Character, Segment, Story
+from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.errors import ConfigError, InputError, StoryreelError
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.models import JobStatus, new_job_id
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.logs import redact
-from storyreel.services.media import ImageResult, MediaService, VideoRequest, VideoResult
-from storyreel.services.story import Character, Segment, Story
-from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS
-from storyreel.services.writing_models import CONTENT_FORMATS, IdeaList, WrittenStory
+from storyreel.services.google.media import ImageResult, MediaService, VideoRequest, VideoResult
+from storyreel.services.openrouter.models import CONTENT_FORMATS, IdeaList, WrittenStory
 from storyreel.settings import Settings, load_settings
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 import storyreel.api
 from storyreel.containers import Container as StoryreelContainer
 from storyreel.containers import create_container
-from storyreel.controllers.screenwriter import Screenwriter
+from storyreel.services.openrouter.screenwriter import Screenwriter
 from storyreel.settings import Settings
 
 
@@ -66,8 +66,7 @@ async def pitch(
 def create_app(container: Container | None = None) -> FastAPI:
     """The host application: its routes at ``/``, storyreel's under ``/media``."""
     container = container or build_container()
-    storyreel.api.wire(container)
-    container.wire(modules=[__name__])
+    container.wire(modules=[__name__])  # the host's own routes use dependency-injector's wiring
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,8 +75,8 @@ def create_app(container: Container | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Kite Studio", lifespan=lifespan)
-    app.state.container = container
+    storyreel.api.attach(app, container)  # storyreel's routes take their services from it
     app.include_router(router)
-    app.include_router(storyreel.api.router, prefix="/media")
+    app.include_router(storyreel.api.build_router(), prefix="/media")
     storyreel.api.install_problem_handlers(app)
     return app

@@ -8,18 +8,19 @@ from typing import Any, TypeVar, overload
 
 from dependency_injector import containers, providers
 
-from storyreel.api.tasks import JobTasks
 from storyreel.connectors.endpoints import endpoints_resource
 from storyreel.connectors.gemini import build_genai_client
-from storyreel.connectors.lifecycle import CLIENT_PROVIDERS, registry_resource
+from storyreel.connectors.lifecycle import registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
-from storyreel.controllers.cinematographer import Cinematographer
-from storyreel.controllers.screenwriter import Screenwriter
+from storyreel.jobs.cinematographer import Cinematographer
+from storyreel.jobs.models import this_process
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.tasks import JobTasks
 from storyreel.logs import register_secrets
-from storyreel.services.media import MediaService
-from storyreel.services.writing import WritingService
+from storyreel.services.google.media import MediaService
+from storyreel.services.openrouter.screenwriter import Screenwriter
+from storyreel.services.openrouter.writing import WritingService
 from storyreel.settings import Settings, load_settings
 
 
@@ -35,11 +36,18 @@ def _job_store(output_dir: Path) -> Iterator[SqliteJobStore]:
         store.close()
 
 
+ENTRY_POINT_MODULES = (
+    "storyreel.controllers.screenwriter",
+    "storyreel.controllers.cinematographer",
+)
+
+
 class Container(containers.DeclarativeContainer):
     """storyreel's object graph. Clients are singletons built on first use."""
 
+    # The entry points host code calls; create_container() wires them (see wire_entry_points).
     wiring_config = containers.WiringConfiguration(
-        modules=["storyreel.controllers.screenwriter", "storyreel.controllers.cinematographer"]
+        modules=list(ENTRY_POINT_MODULES), auto_wire=False
     )
 
     __self__ = providers.Self()
@@ -75,17 +83,19 @@ class Container(containers.DeclarativeContainer):
     screenwriter = providers.Factory(Screenwriter, writing=writing_service)
     cinematographer = providers.Factory(Cinematographer, media=media_service, settings=config)
 
-    # Jobs: one store per output folder, shared by every runner of the container.
+    # Jobs: one store per output folder, shared by every runner of the container; jobs are
+    # claimed in this process's name (the API asks for its server role per runner).
     job_store = providers.Resource(_job_store, config.provided.output_dir)
+    job_owner = providers.Callable(this_process)
     job_runner = providers.Factory(
         JobRunner,
         store=job_store,
         screenwriter=screenwriter,
         cinematographer=cinematographer,
         settings=config,
+        owner=job_owner,
     )
-
-    # API: the job tasks a server process runs in the background.
+    # The job tasks a server process runs in the background.
     job_tasks = providers.Singleton(JobTasks)
 
 
@@ -100,6 +110,7 @@ def create_container(
     env: dict[str, str] | None = None,
     dotenv: str | Path | None = ".env",
     container_cls: None = None,
+    wire: bool = True,
     **overrides: Any,
 ) -> Container: ...
 
@@ -112,6 +123,7 @@ def create_container(
     env: dict[str, str] | None = None,
     dotenv: str | Path | None = ".env",
     container_cls: type[ContainerT],
+    wire: bool = True,
     **overrides: Any,
 ) -> ContainerT: ...
 
@@ -123,6 +135,7 @@ def create_container(
     env: dict[str, str] | None = None,
     dotenv: str | Path | None = ".env",
     container_cls: type[Container] | None = None,
+    wire: bool = True,
     **overrides: Any,
 ) -> Container:
     """Build a configured container. Reads configuration now; builds no client and opens
@@ -130,7 +143,9 @@ def create_container(
 
     ``overrides`` are settings with the highest precedence, e.g.
     ``create_container(backend="offline", video={"concurrency": 2})``. A host application
-    that extends :class:`Container` passes its subclass as ``container_cls``.
+    that extends :class:`Container` passes its subclass as ``container_cls``. The entry
+    points (``storyreel.controllers``) are wired to the new container unless ``wire`` is
+    false; like any module wiring, the last container wired wins.
     """
     if settings is None:
         settings = load_settings(overrides, config_file=config_file, env=env, dotenv=dotenv)
@@ -139,7 +154,10 @@ def create_container(
     register_secrets(settings.secret_values())
     settings.require_credentials()
     cls = container_cls or Container
-    return cls(config=providers.Object(settings))
+    container = cls(config=providers.Object(settings))
+    if wire:
+        container.wire()
+    return container
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -150,12 +168,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
-
-
-def reset_clients(container: Container) -> None:
-    """Forget built clients without closing them (the next resolution builds new ones)."""
-    for name in CLIENT_PROVIDERS:
-        getattr(container, name).reset()
 
 
 def close_container(container: Container) -> None:

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from storyreel.api import create_app, router
+from storyreel.api import build_router, create_app
 from storyreel.containers import Container, create_container
+from storyreel.domain.story import Story
 from storyreel.emulator import EmulatorServer
 from storyreel.jobs.models import JobStatus
-from storyreel.services.story import Story
 from storyreel.settings import Settings
 
 from .conftest import assert_problem
@@ -153,11 +153,11 @@ async def test_app_leaves_a_job_stopped_at_the_command_line_for_storyreel_resume
 
 
 async def test_app_router_mounts_under_a_host_prefix(container: Container) -> None:
-    from storyreel.api import install_problem_handlers, storyreel_lifespan, wire
+    from storyreel.api import attach, install_problem_handlers, storyreel_lifespan
 
-    wire(container)
     host = FastAPI(lifespan=lambda app: storyreel_lifespan(container))
-    host.include_router(router, prefix="/media")
+    attach(host, container)
+    host.include_router(build_router(), prefix="/media")
     install_problem_handlers(host)
     async with host.router.lifespan_context(host):
         transport = httpx.ASGITransport(app=host)

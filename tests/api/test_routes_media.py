@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from storyreel.containers import Container
-from storyreel.services.media_files import image_size, is_mp4
+from storyreel.services.google.files import image_size, is_mp4
 from storyreel.settings import Settings
 
 from .conftest import assert_problem, emulator_stats

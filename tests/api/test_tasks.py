@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from storyreel.api.tasks import JobTasks
+from storyreel.jobs.tasks import JobTasks
 
 
 async def test_tasks_start_runs_once_per_job() -> None:

@@ -16,19 +16,15 @@ from PIL import Image
 from jobs.conftest import job_settings
 from jobs.fakes import FakeMedia, FakeWriter, make_story
 from storyreel.containers import aclose_container, create_container
-from storyreel.controllers.cinematographer import (
-    Cinematographer,
-    film_story,
-    make_video,
-    resume_job,
-)
-from storyreel.controllers.shots import clip_prompt, thumbnail_prompt
+from storyreel.controllers.cinematographer import film_story, make_video, resume_job
+from storyreel.domain.shots import clip_prompt, thumbnail_prompt
+from storyreel.domain.story import Character
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.errors import ProviderError
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.journal import MemoryJournal, ProgressEvent
 from storyreel.jobs.models import StepStatus
-from storyreel.services.media import ImageResult, MediaService, OperationFailed
-from storyreel.services.story import Character
+from storyreel.services.google.media import ImageResult, MediaService, OperationFailed
 from storyreel.settings import Settings, load_settings
 
 ADA = Character(name="Ada", description="a tall keeper in a yellow oilskin with a grey braid")

@@ -10,20 +10,21 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletion
 
+from storyreel.cli.characters_file import load_characters
 from storyreel.containers import Container, close_container, create_container
 from storyreel.controllers import screenwriter as entry
-from storyreel.controllers.screenwriter import Screenwriter, load_characters
+from storyreel.domain.story import Character
 from storyreel.emulator import EmulatorServer
 from storyreel.errors import InputError
-from storyreel.services.story import Character
-from storyreel.services.writing import WritingService
-from storyreel.services.writing_models import (
+from storyreel.services.openrouter.models import (
     CharacterAnalysis,
     IdeaList,
     Meme,
     ScriptContent,
     WrittenStory,
 )
+from storyreel.services.openrouter.screenwriter import Screenwriter
+from storyreel.services.openrouter.writing import WritingService
 from storyreel.settings import Settings, load_settings
 
 STORY = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from storyreel.controllers.cinematographer import Cinematographer
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.settings import Settings, load_settings

@@ -10,10 +10,10 @@ from typing import Any
 
 from PIL import Image
 
+from storyreel.domain.story import Character, Segment, Story, Usage
 from storyreel.errors import ProviderError
-from storyreel.services.media import ImageResult, VideoRequest, VideoResult
-from storyreel.services.story import Character, Segment, Story, Usage
-from storyreel.services.writing_models import WrittenStory
+from storyreel.services.google.media import ImageResult, VideoRequest, VideoResult
+from storyreel.services.openrouter.models import WrittenStory
 
 # An ISO BMFF header: what the media service checks before saving a clip.
 FAKE_MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from storyreel.domain.story import Usage
 from storyreel.jobs.manifest import build_manifest, estimate_cost_usd, write_manifest
 from storyreel.jobs.models import StepKind, StepRecord, StepStatus, clip_path, clip_step_key
-from storyreel.services.story import Usage
 from storyreel.settings import Settings
 
 from .conftest import job_settings

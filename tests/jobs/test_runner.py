@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from storyreel.controllers.cinematographer import Cinematographer
+from storyreel.domain.story import Character
 from storyreel.errors import ContentBlockedError, InputError, JobError, ProviderError
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.models import JobStatus, StepStatus
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
-from storyreel.services.media import SubmitOutcomeUnknown
-from storyreel.services.story import Character
+from storyreel.services.google.media import SubmitOutcomeUnknown
 from storyreel.settings import Settings
 
 from .conftest import job_settings, make_runner

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storyreel.domain.story import Usage
 from storyreel.errors import ConfigError, JobError
 from storyreel.jobs.models import (
     JobInput,
@@ -20,7 +21,6 @@ from storyreel.jobs.models import (
     clip_step_key,
 )
 from storyreel.jobs.sqlite import SqliteJobStore
-from storyreel.services.story import Usage
 
 from .fakes import make_story
 

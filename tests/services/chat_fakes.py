@@ -11,7 +11,7 @@ from openai.types.chat import ChatCompletion
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
-    from storyreel.services.writing import WritingService
+    from storyreel.services.openrouter.writing import WritingService
 
 FAKE_URL = "http://127.0.0.1:9/v1/chat/completions"
 

@@ -8,7 +8,7 @@ import httpx2
 import pytest
 from google.genai import errors
 
-from storyreel.services.google_errors import (
+from storyreel.services.google.errors import (
     from_api_error,
     parse_retry_after,
     request_not_sent,

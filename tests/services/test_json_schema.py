@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from storyreel.services.json_schema import flat_schema
-from storyreel.services.writing_models import StoryDraft
+from storyreel.services.openrouter.json_schema import flat_schema
+from storyreel.services.openrouter.models import StoryDraft
 
 
 class Leaf(BaseModel):

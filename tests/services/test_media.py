@@ -14,7 +14,7 @@ from PIL import Image
 
 from storyreel.errors import ConfigError, ContentBlockedError, InputError, ProviderError
 from storyreel.logs import register_secrets
-from storyreel.services.media import (
+from storyreel.services.google.media import (
     MediaService,
     SubmitOutcomeUnknown,
     VideoRequest,

@@ -14,7 +14,7 @@ from PIL import Image
 from emulator_control import EmulatorControl as Control
 from storyreel.containers import Container, aclose_container, create_container
 from storyreel.errors import ContentBlockedError, ProviderError
-from storyreel.services.media import MediaService, SubmitOutcomeUnknown
+from storyreel.services.google.media import MediaService, SubmitOutcomeUnknown
 from storyreel.settings import Settings, load_settings
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from storyreel.services import media_files
-from storyreel.services.media_files import (
+from storyreel.services.google import files as media_files
+from storyreel.services.google.files import (
     image_mime_type,
     image_size,
     is_mp4,

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from storyreel.errors import ProviderError
-from storyreel.services.polling import PollSchedule, backoff_delays, poll_until_done
+from storyreel.services.google.polling import PollSchedule, backoff_delays, poll_until_done
 
 
 class _State:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from storyreel.domain.story import Character
 from storyreel.errors import InputError
-from storyreel.services.story import Character
-from storyreel.services.story_rules import finish_story, given_characters, snap_duration
-from storyreel.services.writing_models import (
+from storyreel.services.openrouter.models import (
     CharacterDraft,
     CharacterProfile,
     SegmentDraft,
     StoryDraft,
 )
+from storyreel.services.openrouter.story_rules import finish_story, given_characters, snap_duration
 
 
 def draft(

@@ -18,9 +18,9 @@ from chat_fakes import (
 )
 
 from storyreel.containers import Container
+from storyreel.domain.story import Character, Usage
 from storyreel.errors import InputError
-from storyreel.services.story import Character, Usage
-from storyreel.services.writing_models import CharacterProfile, ThreadContent
+from storyreel.services.openrouter.models import CharacterProfile, ThreadContent
 from storyreel.settings import Settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

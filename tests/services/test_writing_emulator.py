@@ -13,11 +13,11 @@ import pytest
 from PIL import Image
 
 from storyreel.containers import Container, close_container, create_container
+from storyreel.domain.story import VEO_DURATIONS, Character, Story
 from storyreel.emulator import EmulatorServer
 from storyreel.errors import ContentBlockedError, ProviderError
-from storyreel.services.story import VEO_DURATIONS, Character, Story
-from storyreel.services.writing import WritingService
-from storyreel.services.writing_models import CharacterProfile
+from storyreel.services.openrouter.models import CharacterProfile
+from storyreel.services.openrouter.writing import WritingService
 from storyreel.settings import load_settings
 
 

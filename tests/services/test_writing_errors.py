@@ -7,7 +7,7 @@ from chat_fakes import completion, connection_error, status_error, writing
 
 from storyreel.containers import Container
 from storyreel.errors import ContentBlockedError, ProviderError, StructuredOutputError
-from storyreel.services.openrouter_errors import parse_retry_after
+from storyreel.services.openrouter.errors import parse_retry_after
 from storyreel.settings import Settings
 
 KEY = "sk-or-v1-0123456789abcdef-writing-test-key"

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from storyreel.errors import InputError
-from storyreel.services.images import MAX_IMAGE_BYTES, image_url, image_urls, sniff_image_type
+from storyreel.services.openrouter.images import (
+    MAX_IMAGE_BYTES,
+    image_url,
+    image_urls,
+    sniff_image_type,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from google.genai import types
 
-from storyreel.services.media_files import image_size, is_mp4
+from storyreel.services.google.files import image_size, is_mp4
 from storyreel.testing.fake_genai import RecordingGenai
 
 

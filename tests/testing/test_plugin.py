@@ -13,7 +13,7 @@ import gc
 import pytest
 
 from storyreel.containers import Container
-from storyreel.services.media import MediaService
+from storyreel.services.google.media import MediaService
 
 
 def test_container_is_offline_and_fresh(storyreel_container, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storyreel.services.media_files import image_size, mp4_duration
+from storyreel.services.google.files import image_size, mp4_duration
 from storyreel.testing.samples import tiny_mp4, tiny_png
 
 

@@ -1,7 +1,8 @@
 """storyreel's HTTP API: ``create_app(container)`` for an application of its own, or
-``router`` (with :func:`wire` and :func:`storyreel_lifespan`) to mount it in a host app.
+``build_router()`` (with :func:`attach` and :func:`storyreel_lifespan`) to mount it in a host
+app.
 
-The names load on first use, so that ``storyreel.api.tasks`` stays importable without FastAPI.
+The names load on first use, so that importing ``storyreel.api`` does not import FastAPI.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from storyreel.api.app import (
+        attach,
         create_app,
         install_problem_handlers,
         storyreel_lifespan,
-        wire,
     )
 
-    router: APIRouter
-
-__all__ = ["create_app", "install_problem_handlers", "router", "storyreel_lifespan", "wire"]
-
-_router: APIRouter | None = None
+__all__ = ["attach", "build_router", "create_app", "install_problem_handlers", "storyreel_lifespan"]
 
 
-def _build_router() -> APIRouter:
+def build_router() -> APIRouter:
+    """storyreel's routes, a new router each call: health, writing, uploads, media."""
     from fastapi import APIRouter, Depends
 
     from storyreel.api.auth import require_token
@@ -42,11 +40,8 @@ def _build_router() -> APIRouter:
 
 
 def __getattr__(name: str) -> Any:
-    global _router
-    if name == "router":
-        if _router is None:
-            _router = _build_router()
-        return _router
+    if name == "router":  # the name earlier releases documented; a new router each time
+        return build_router()
     if name in __all__:
         from storyreel.api import app
 

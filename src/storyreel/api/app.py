@@ -1,10 +1,11 @@
-"""The FastAPI application: wiring, the lifespan (clients, emulator, jobs) and error handlers.
+"""The FastAPI application: its container, the lifespan (clients, emulator, jobs), errors.
 
-Wiring is explicit: :func:`wire` connects storyreel's route modules (and nothing else) to
-the container it is given, so a host application can wire them to its own container, which
-must provide the same names (``config``, ``screenwriter``, ``media_service``, ``job_store``,
-``job_runner``, ``job_tasks``), e.g. a subclass of :class:`storyreel.containers.Container`.
-A module is wired to one container at a time: the last :func:`wire` wins.
+storyreel's routes take what they need from the container of the application that serves
+them (:func:`attach` puts it in ``app.state.container``), so any number of applications,
+each on its own container, can live in one process. A host application attaches its own
+container, which must provide the same names (``config``, ``screenwriter``,
+``media_service``, ``job_store``, ``job_runner``, ``job_tasks``), e.g. a subclass of
+:class:`storyreel.containers.Container`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from starlette.responses import Response
 from storyreel import __version__
 from storyreel.api.job_views import work
 from storyreel.api.problems import problem_response
-from storyreel.api.tasks import JobTasks
 from storyreel.errors import StoryreelError
-from storyreel.jobs.models import SERVER_ROLE, JobStatus, parse_owner, set_process_role
+from storyreel.jobs.models import SERVER_ROLE, JobStatus, parse_owner, this_process
+from storyreel.jobs.tasks import JobTasks
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
@@ -36,18 +37,10 @@ logger = logging.getLogger(__name__)
 # How often a server looks for jobs whose owner has died since it started.
 RESCAN_S = 30.0
 
-ROUTE_MODULES = (
-    "storyreel.api.auth",
-    "storyreel.api.routes_health",
-    "storyreel.api.routes_writing",
-    "storyreel.api.routes_media",
-    "storyreel.api.uploads",
-)
 
-
-def wire(container: Container) -> None:
-    """Point the ``Provide[...]`` markers of storyreel's routes at ``container``."""
-    container.wire(modules=list(ROUTE_MODULES))
+def attach(app: FastAPI, container: Container) -> None:
+    """Serve storyreel's routes of ``app`` from ``container``."""
+    app.state.container = container
 
 
 def _start(container: Container) -> None:
@@ -62,7 +55,7 @@ def resume_interrupted(container: Container, tasks: JobTasks) -> list[str]:
     """Start a task for each job a server left unfinished, and each job whose process
     crashed. A job stopped on purpose at the command line (Ctrl-C) waits for
     `storyreel resume`, which asks before spending."""
-    runner = container.job_runner()
+    runner = container.job_runner(owner=this_process(SERVER_ROLE))
     resumed = []
     for job in runner.orphaned():
         _, _, role = parse_owner(job.owner or "")
@@ -81,7 +74,6 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
     emulator), resume interrupted jobs; at the end cancel running job tasks (they stay
     resumable) and close the clients. Host applications enter it from their own lifespan.
     """
-    set_process_role(SERVER_ROLE)
     await asyncio.to_thread(_start, container)
     tasks: JobTasks = container.job_tasks()
     resume_interrupted(container, tasks)
@@ -125,13 +117,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 def create_app(container: Container | None = None) -> FastAPI:
     """The storyreel API as an application of its own, on ``container`` (a configured
     :func:`~storyreel.containers.create_container` by default)."""
-    from storyreel.api import router
+    from storyreel.api import build_router
 
     if container is None:
         from storyreel.containers import create_container
 
         container = create_container()
-    wire(container)
     chosen = container
 
     @asynccontextmanager
@@ -145,17 +136,16 @@ def create_app(container: Container | None = None) -> FastAPI:
         summary="Turn an idea into a short video: story, clips, thumbnail.",
         lifespan=lifespan,
     )
-    app.state.container = container
-    app.include_router(router)
+    attach(app, container)
+    app.include_router(build_router())
     install_problem_handlers(app)
     return app
 
 
 __all__ = [
-    "ROUTE_MODULES",
+    "attach",
     "create_app",
     "install_problem_handlers",
     "resume_interrupted",
     "storyreel_lifespan",
-    "wire",
 ]

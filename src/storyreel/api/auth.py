@@ -12,10 +12,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from storyreel.api.dependencies import AppSettings
 from storyreel.api.problems import ApiProblem
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings
@@ -78,11 +78,10 @@ def check_token(settings: Settings, given: str | None, server_host: str | None) 
         )
 
 
-@inject
 async def require_token(
     request: Request,
+    settings: AppSettings,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    settings: Settings = Depends(Provide["config"]),
 ) -> None:
     """FastAPI dependency guarding every protected route."""
     server = request.scope.get("server")

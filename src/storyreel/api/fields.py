@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from storyreel.services.text_input import MAX_STYLE_CHARS, MAX_TEXT_CHARS
+from storyreel.domain.text import MAX_STYLE_CHARS, MAX_TEXT_CHARS
 
 # At least one character that Python does not strip: the library refuses blank text, and
 # saying so in the schema keeps clients (and schema-driven tests) from sending it.

@@ -13,11 +13,11 @@ from starlette.responses import Response
 
 from storyreel.api.fields import Style, Text
 from storyreel.api.problems import not_found
+from storyreel.domain.story import MAX_SEGMENTS, Character, Story, Usage
 from storyreel.errors import JobError
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
 from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
 from storyreel.jobs.runner import JobRunner
-from storyreel.services.story import MAX_SEGMENTS, Character, Story, Usage
 
 MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".json": "application/json"}
 _IDEA_OPTIONS = ("segments", "style", "characters", "duration_seconds")
@@ -108,7 +108,7 @@ def find(runner: JobRunner, job_id: str) -> JobView:
 
 
 def work(call: Callable[[str], Awaitable[Any]], job_id: str) -> Callable[[], Awaitable[Any]]:
-    """``call(job_id)`` as a task body for :class:`~storyreel.api.tasks.JobTasks`."""
+    """``call(job_id)`` as a task body for :class:`~storyreel.jobs.tasks.JobTasks`."""
 
     async def run() -> Any:
         return await call(job_id)

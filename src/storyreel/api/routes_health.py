@@ -9,12 +9,12 @@ import tempfile
 from collections.abc import Callable
 from typing import Literal
 
-from dependency_injector.wiring import Provide, Provider, inject
 from fastapi import Depends
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
 
 from storyreel.api.auth import require_token
+from storyreel.api.dependencies import AppJobStore, AppSettings
 from storyreel.api.routing import problem_router
 from storyreel.errors import StoryreelError
 from storyreel.jobs.models import JobStatus
@@ -52,10 +52,9 @@ async def healthz() -> Health:
     summary="Configuration valid and job store writable",
     responses={503: {"model": Readiness, "description": "Not ready"}},
 )
-@inject
 async def readyz(
-    settings: Settings = Depends(Provide["config"]),
-    store: Callable[[], JobStore] = Depends(Provider["job_store"]),
+    settings: AppSettings,
+    store: AppJobStore,
 ) -> JSONResponse:
     """``ready`` when the configuration is complete and the job store can be read and its
     folder written; otherwise 503 with the failing check."""

@@ -7,21 +7,18 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import Depends
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from storyreel.api import job_views as views
+from storyreel.api.dependencies import AppJobRunner, AppJobTasks, AppMediaService
 from storyreel.api.fields import Text
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.routing import problem_router
-from storyreel.api.tasks import JobTasks
 from storyreel.jobs.models import JobStatus
-from storyreel.jobs.runner import JobRunner
-from storyreel.services.media import IMAGE_ASPECT_RATIOS, MediaService
+from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
 
 media_router = problem_router(401, tags=["media"])
 
@@ -52,13 +49,12 @@ class ThumbnailBody(BaseModel):
     summary="Start a video job",
     responses=problem_responses(503),
 )
-@inject
 async def post_video(
     body: views.VideoBody,
     request: Request,
     response: Response,
-    runner: JobRunner = Depends(Provide["job_runner"]),
-    tasks: JobTasks = Depends(Provide["job_tasks"]),
+    runner: AppJobRunner,
+    tasks: AppJobTasks,
 ) -> views.JobAccepted:
     """Create a job (idea → story → clips → thumbnail, or a ready story → clips →
     thumbnail) and run it in the background; poll ``GET /v1/jobs/{id}``."""
@@ -78,8 +74,7 @@ async def post_video(
 
 
 @media_router.get("/jobs", response_model=list[views.JobSummary], summary="List jobs")
-@inject
-def list_jobs(runner: JobRunner = Depends(Provide["job_runner"])) -> list[views.JobSummary]:
+def list_jobs(runner: AppJobRunner) -> list[views.JobSummary]:
     """Every job of the store, newest first."""
     return [views.summary(job) for job in runner.list_jobs()]
 
@@ -91,11 +86,10 @@ def list_jobs(runner: JobRunner = Depends(Provide["job_runner"])) -> list[views.
     summary="A job's status and progress",
     responses=problem_responses(404),
 )
-@inject
 def get_job(
     job_id: JobId,
-    runner: JobRunner = Depends(Provide["job_runner"]),
-    tasks: JobTasks = Depends(Provide["job_tasks"]),
+    runner: AppJobRunner,
+    tasks: AppJobTasks,
 ) -> views.JobDetail:
     """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``),
     per-segment progress, downloadable files, and the manifest once finished."""
@@ -109,13 +103,12 @@ def get_job(
     summary="Resume a job",
     responses=problem_responses(404, 409),
 )
-@inject
 async def resume_job(
     job_id: JobId,
     request: Request,
     response: Response,
-    runner: JobRunner = Depends(Provide["job_runner"]),
-    tasks: JobTasks = Depends(Provide["job_tasks"]),
+    runner: AppJobRunner,
+    tasks: AppJobTasks,
 ) -> views.JobAccepted:
     """Finish a job: re-poll submitted clips (never paying twice), run what never started.
     409 when it is running or has already succeeded."""
@@ -136,11 +129,10 @@ async def resume_job(
     summary="Cancel a job",
     responses=problem_responses(404, 409),
 )
-@inject
 async def cancel_job(
     job_id: JobId,
-    runner: JobRunner = Depends(Provide["job_runner"]),
-    tasks: JobTasks = Depends(Provide["job_tasks"]),
+    runner: AppJobRunner,
+    tasks: AppJobTasks,
 ) -> views.JobDetail:
     """Stop a job: nothing new is submitted; clips already submitted stay recorded, so a
     resume collects them without paying again. 409 when it has already finished."""
@@ -166,10 +158,7 @@ async def cancel_job(
         **problem_responses(404),
     },
 )
-@inject
-def get_file(
-    job_id: JobId, file_path: str, runner: JobRunner = Depends(Provide["job_runner"])
-) -> FileResponse:
+def get_file(job_id: JobId, file_path: str, runner: AppJobRunner) -> FileResponse:
     """A file by its path in the manifest: ``clips/segment-01.mp4``, ``thumbnail.png``,
     ``story.json``, ``manifest.json``. Anything else, or outside the job folder, is 404."""
     path = views.artifact(views.find(runner, job_id), file_path)
@@ -185,10 +174,9 @@ def get_file(
         **problem_responses(429, 502, 504),
     },
 )
-@inject
 async def post_thumbnail(
     body: ThumbnailBody,
-    media: MediaService = Depends(Provide["media_service"]),
+    media: AppMediaService,
 ) -> Response:
     """One image from the image model, returned as PNG (or JPEG) bytes."""
     if body.aspect_ratio is not None and body.aspect_ratio not in IMAGE_ASPECT_RATIOS:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import Depends, File, UploadFile
+from fastapi import File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyreel.api.dependencies import AppScreenwriter
 from storyreel.api.fields import Style, Text
 from storyreel.api.problems import problem_responses
 from storyreel.api.routing import problem_router
 from storyreel.api.uploads import UploadRoute, save_images, upload_folder
-from storyreel.controllers.screenwriter import Screenwriter
-from storyreel.services.images import MAX_IMAGES
-from storyreel.services.story import MAX_SEGMENTS, Character
-from storyreel.services.writing import MAX_IDEAS
-from storyreel.services.writing_models import (
+from storyreel.domain.story import MAX_SEGMENTS, Character
+from storyreel.services.openrouter.images import MAX_IMAGES
+from storyreel.services.openrouter.models import (
     CharacterAnalysis,
     Content,
     ContentFormat,
@@ -25,6 +23,7 @@ from storyreel.services.writing_models import (
     Meme,
     WrittenStory,
 )
+from storyreel.services.openrouter.writing import MAX_IDEAS
 
 # 502/504: the model failed or timed out; 429: its rate limit; 401 when a token is set.
 writing_router = problem_router(401, 429, 502, 504, tags=["writing"])
@@ -69,10 +68,7 @@ class IdeasBody(_Body):
 
 
 @writing_router.post("/stories", response_model=WrittenStory, summary="Write a story")
-@inject
-async def post_story(
-    body: StoryBody, screenwriter: Screenwriter = Depends(Provide["screenwriter"])
-) -> WrittenStory:
+async def post_story(body: StoryBody, screenwriter: AppScreenwriter) -> WrittenStory:
     """A story in ``segments`` clips; each clip prompt carries the description of every
     character it features. ``usage`` is the tokens spent."""
     return await screenwriter.build_story(
@@ -85,28 +81,19 @@ async def post_story(
 
 
 @writing_router.post("/memes", response_model=Meme, summary="Write a meme")
-@inject
-async def post_meme(
-    body: MemeBody, screenwriter: Screenwriter = Depends(Provide["screenwriter"])
-) -> Meme:
+async def post_meme(body: MemeBody, screenwriter: AppScreenwriter) -> Meme:
     """Top and bottom text, an image prompt, a caption and hashtags."""
     return await screenwriter.write_meme(body.topic, style=body.style)
 
 
 @writing_router.post("/content", response_model=Content, summary="Write a post, thread, ...")
-@inject
-async def post_content(
-    body: ContentBody, screenwriter: Screenwriter = Depends(Provide["screenwriter"])
-) -> Content:
+async def post_content(body: ContentBody, screenwriter: AppScreenwriter) -> Content:
     """A post, thread, script or caption; ``format`` tells which fields come out."""
     return await screenwriter.write_content(body.prompt, format=body.format)
 
 
 @writing_router.post("/ideas", response_model=IdeaList, summary="Propose trending ideas")
-@inject
-async def post_ideas(
-    body: IdeasBody, screenwriter: Screenwriter = Depends(Provide["screenwriter"])
-) -> IdeaList:
+async def post_ideas(body: IdeasBody, screenwriter: AppScreenwriter) -> IdeaList:
     """Ideas likely to trend in ``niche``. The model has no web access: these are its
     judgement, not facts about current trends."""
     return await screenwriter.trending_ideas(body.niche, count=body.count)
@@ -118,13 +105,12 @@ async def post_ideas(
     summary="Describe the characters in images",
     responses=problem_responses(413, 415),
 )
-@inject
 async def post_characters(
     images: Annotated[
         list[UploadFile],
         File(description="1-10 PNG, JPEG or WebP images.", min_length=1, max_length=MAX_IMAGES),
     ],
-    screenwriter: Screenwriter = Depends(Provide["screenwriter"]),
+    screenwriter: AppScreenwriter,
 ) -> CharacterAnalysis:
     """Profiles of the characters in the uploaded images (multipart field ``images``).
     The size (``api.max_upload_mb``) and the type (by content) are checked before anything

@@ -13,26 +13,20 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
 from storyreel.api.auth import check_token
+from storyreel.api.dependencies import app_container
 from storyreel.api.problems import ApiProblem, problem_response
 from storyreel.api.routing import Handler, ProblemRoute
-from storyreel.services.images import MAX_IMAGES, sniff_image_type
+from storyreel.services.openrouter.images import MAX_IMAGES, sniff_image_type
 from storyreel.settings import Settings
 
 _SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 _CHUNK = 64 * 1024
-
-
-@inject
-def current_settings(settings: Settings = Provide["config"]) -> Settings:
-    """The settings of the container the API is wired to."""
-    return settings
 
 
 def limit_bytes(settings: Settings) -> int:
@@ -58,7 +52,7 @@ class UploadRoute(ProblemRoute):
         parse_and_run = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            settings = current_settings()
+            settings: Settings = app_container(request).config()
             server = request.scope.get("server")
             try:
                 check_token(settings, _token(request), str(server[0]) if server else None)

@@ -46,10 +46,10 @@ def make(
     Ctrl-C (or a crash) loses nothing: `storyreel resume JOB_ID` finishes the job without
     paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 130 interrupted.
     """
-    from storyreel.controllers.screenwriter import load_characters
+    from storyreel.cli.characters_file import load_characters
+    from storyreel.domain.story import MAX_SEGMENTS
     from storyreel.errors import InputError
     from storyreel.jobs.runner import prepare_out_dir
-    from storyreel.services.story import MAX_SEGMENTS
 
     if not 1 <= segments <= MAX_SEGMENTS:
         raise InputError(f"--segments must be between 1 and {MAX_SEGMENTS}, got {segments}")

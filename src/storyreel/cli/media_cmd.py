@@ -13,7 +13,7 @@ from storyreel.cli.state import emit_json, state, stderr_console
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
-    from storyreel.services.media import ImageResult, MediaService, VideoRequest, VideoResult
+    from storyreel.services.google.media import ImageResult, MediaService, VideoRequest, VideoResult
 
 _OUT_HELP = "File to write (default: <output_dir>/{kind}-<hash of the request>.{ext})."
 _JSON_HELP = "Print one JSON document instead of the path."

@@ -64,8 +64,9 @@ def story(
     {"prompt_tokens", "completion_tokens"}}. Every clip prompt featuring a character carries
     that character's description word for word.
     """
+    from storyreel.cli.characters_file import load_characters
     from storyreel.cli.writing_views import show_story
-    from storyreel.controllers.screenwriter import build_story, load_characters
+    from storyreel.controllers.screenwriter import build_story
 
     cast = load_characters(characters or [])
     result = _write(

@@ -17,8 +17,8 @@ from storyreel.cli.state import stdout_console
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from storyreel.services.story import Usage
-    from storyreel.services.writing_models import (
+    from storyreel.domain.story import Usage
+    from storyreel.services.openrouter.models import (
         CharacterAnalysis,
         Content,
         IdeaList,

@@ -7,9 +7,11 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from storyreel.domain.story import Character, Story, Usage
 from storyreel.errors import JobError, StoryreelError
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StoreJournal
 from storyreel.jobs.manifest import (
     MANIFEST_FILENAME,
@@ -31,12 +33,8 @@ from storyreel.jobs.models import (
 )
 from storyreel.jobs.store import JobStore
 from storyreel.logs import job_context
-from storyreel.services.story import Character, Story, Usage
-from storyreel.services.writing_models import WrittenStory
+from storyreel.services.openrouter.models import WrittenStory
 from storyreel.settings import Settings
-
-if TYPE_CHECKING:
-    from storyreel.controllers.cinematographer import Cinematographer
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +113,8 @@ class Execution:
             write_story(out_dir, story)
         except OSError as exc:
             raise JobError(f"cannot write {out_dir / STORY_FILENAME}: {exc}") from None
-        await self._cinematographer.generate_full_content_videos(
-            story,
-            out_dir,
-            journal=StoreJournal(self._store, job.id),
-            progress=report,
-            job_id=job.id,
-            usage=self._store.get(job.id).usage,
+        await self._cinematographer.film(
+            story, out_dir, journal=StoreJournal(self._store, job.id), progress=report
         )
         # Steps that saw a cancel request stopped quietly; the job says why it is unfinished.
         cancelled = self._store.get(job.id).cancel_requested

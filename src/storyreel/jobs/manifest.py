@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyreel.domain.story import Story, Usage
 from storyreel.jobs.models import STORY_STEP, StepKind, StepRecord, StepStatus
-from storyreel.services.story import Story, Usage
 from storyreel.settings import Settings
 
 MANIFEST_FILENAME = "manifest.json"

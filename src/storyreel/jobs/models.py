@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyreel.services.story import Character, Story, Usage
+from storyreel.domain.story import Character, Story, Usage
 
 STORY_STEP = "story"
 THUMBNAIL_STEP = "thumbnail"
@@ -58,21 +58,17 @@ def new_job_id() -> str:
     return f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-# Who runs jobs in this process: "local" (the CLI, a script) or "server" (the HTTP API), and a
+# Who runs a job: a role ("local" for the CLI or a script, "server" for the HTTP API) and a
 # value drawn once per process, so that a new process with a recycled pid (PID 1 in a
-# container, restarted) is not taken for the one that died.
-_identity = {"role": "local", "nonce": secrets.token_hex(4)}
+# container, restarted) is not taken for the one that died. Drawn at import, never changed.
+_PROCESS_NONCE = secrets.token_hex(4)
+LOCAL_ROLE = "local"
 SERVER_ROLE = "server"
 
 
-def set_process_role(role: str) -> None:
-    """Say what this process is; jobs it claims from now on carry it in their owner."""
-    _identity["role"] = role
-
-
-def this_process() -> str:
-    """The owner string of this process: ``host:pid:role-nonce``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_identity['role']}-{_identity['nonce']}"
+def this_process(role: str = LOCAL_ROLE) -> str:
+    """An owner string for this process in ``role``: ``host:pid:role-nonce``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{role}-{_PROCESS_NONCE}"
 
 
 def parse_owner(owner: str) -> tuple[str, int | None, str | None]:
@@ -82,6 +78,14 @@ def parse_owner(owner: str) -> tuple[str, int | None, str | None]:
     pid = int(pid_text) if pid_text.isdigit() else None
     role = tag.partition("-")[0] if tag else None
     return host, pid, role
+
+
+def is_this_process(owner: str) -> bool:
+    """Whether ``owner`` names this very process, in any role."""
+    host, pid, _ = parse_owner(owner)
+    return (
+        host == socket.gethostname() and pid == os.getpid() and owner.endswith(f"-{_PROCESS_NONCE}")
+    )
 
 
 def pid_alive(pid: int) -> bool:
@@ -185,7 +189,7 @@ class JobRecord(BaseModel):
         """
         if not self.owner:
             return False
-        if self.owner == this_process():
+        if is_this_process(self.owner):
             return True
         host, pid, _ = parse_owner(self.owner)
         beat = self.heartbeat_at if self.status is JobStatus.RUNNING else self.updated_at

@@ -7,9 +7,11 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from storyreel.domain.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story
+from storyreel.domain.text import MAX_STYLE_CHARS, checked_text, optional_text
 from storyreel.errors import InputError, JobError
+from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.execution import DEFAULT_SEGMENTS, Execution, StoryWriter, finish_job
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest, estimate_cost_usd
@@ -26,12 +28,7 @@ from storyreel.jobs.models import (
     this_process,
 )
 from storyreel.jobs.store import JobStore
-from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story
-from storyreel.services.text_input import MAX_STYLE_CHARS, checked_text, optional_text
 from storyreel.settings import Settings
-
-if TYPE_CHECKING:
-    from storyreel.controllers.cinematographer import Cinematographer
 
 logger = logging.getLogger(__name__)
 

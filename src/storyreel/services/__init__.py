@@ -1,1 +1,1 @@
-"""Services: plain classes, one method per API call, typed and validated results."""
+"""Services: one subpackage per provider; plain classes, typed and validated results."""

@@ -9,15 +9,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS, checked_text
 from storyreel.errors import ConfigError, InputError, ProviderError
-from storyreel.services import google_errors as gerr
-from storyreel.services.genai_protocol import GenaiClient
-from storyreel.services.media_files import image_size, mp4_duration, write_atomic
-from storyreel.services.media_models import ImageResult, VideoRequest, VideoResult
-from storyreel.services.media_results import OperationFailed, image_payload, video_payload
-from storyreel.services.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
-from storyreel.services.polling import PollSchedule, poll_until_done
-from storyreel.services.text_input import MAX_VIDEO_PROMPT_CHARS, checked_text
+from storyreel.services.google import errors as gerr
+from storyreel.services.google.files import image_size, mp4_duration, write_atomic
+from storyreel.services.google.models import ImageResult, VideoRequest, VideoResult
+from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
+from storyreel.services.google.polling import PollSchedule, poll_until_done
+from storyreel.services.google.protocol import GenaiClient
+from storyreel.services.google.results import OperationFailed, image_payload, video_payload
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from storyreel.services.story import Character, Story, Usage
+from storyreel.domain.story import Character, Story, Usage
 
 ContentFormat = Literal["post", "thread", "script", "caption"]
 CONTENT_FORMATS: tuple[str, ...] = ("post", "thread", "script", "caption")

@@ -9,20 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from storyreel.controllers.shots import clip_prompt, thumbnail_prompt
+from storyreel.domain.shots import clip_prompt, thumbnail_prompt
+from storyreel.domain.story import Segment, Story
 from storyreel.errors import ContentBlockedError, ProviderError, StoryreelError
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import THUMBNAIL_FILENAME
 from storyreel.jobs.models import THUMBNAIL_STEP, StepRecord, StepStatus, clip_path, clip_step_key
 from storyreel.logs import redact
-from storyreel.services.media import (
+from storyreel.services.google.media import (
     ImageResult,
     OperationFailed,
     SubmitOutcomeUnknown,
     VideoRequest,
     VideoResult,
 )
-from storyreel.services.story import Segment, Story
 from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ def _convert_to_png(path: Path) -> None:
     """Keep the folder's contract (``thumbnail.png``) when the model answered with a JPEG."""
     from PIL import Image
 
-    from storyreel.services.media_files import write_atomic
+    from storyreel.services.google.files import write_atomic
 
     with Image.open(path) as image:
         buffer = io.BytesIO()

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from storyreel.errors import ContentBlockedError, ProviderError
 from storyreel.logs import redact
-from storyreel.services.google_errors import PROVIDER
-from storyreel.services.media_files import image_mime_type, is_mp4
+from storyreel.services.google.errors import PROVIDER
+from storyreel.services.google.files import image_mime_type, is_mp4
 
 if TYPE_CHECKING:
     from google.genai import types

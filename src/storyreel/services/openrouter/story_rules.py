@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import cast
 
+from storyreel.domain.story import VEO_DURATIONS, Character, Segment, Story, VeoDuration
 from storyreel.errors import InputError
-from storyreel.services.story import VEO_DURATIONS, Character, Segment, Story, VeoDuration
-from storyreel.services.writing_models import CharacterProfile, StoryDraft
+from storyreel.services.openrouter.models import CharacterProfile, StoryDraft
 
 MAX_GIVEN_CHARACTERS = 10
 # A first word that says nothing about who is meant ("the old fisherman", "Dr Lee").

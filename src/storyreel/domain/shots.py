@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storyreel.services.story import Character, Segment, Story
+from storyreel.domain.story import Character, Segment, Story
 
 
 def features(character: Character, segment: Segment) -> bool:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from storyreel.domain.story import Usage
 from storyreel.errors import ContentBlockedError, StructuredOutputError
-from storyreel.services.openrouter_errors import PROVIDER, provider_error
-from storyreel.services.story import Usage
+from storyreel.services.openrouter.errors import PROVIDER, provider_error
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
@@ -56,12 +56,12 @@ class ChatClient(Protocol):
 
 @functools.cache
 def _template(name: str) -> Template:
-    path = resources.files("storyreel.services") / "prompts" / f"{name}.txt"
+    path = resources.files("storyreel.services.openrouter") / "prompts" / f"{name}.txt"
     return Template(path.read_text(encoding="utf-8"))
 
 
 def render_prompt(template: str, /, **values: str) -> str:
-    """The prompt ``services/prompts/<template>.txt`` with its ``$placeholders`` filled."""
+    """The prompt ``prompts/<template>.txt`` with its ``$placeholders`` filled."""
     return _template(template).substitute(values).strip()
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from storyreel.errors import ProviderError
-from storyreel.services import google_errors as gerr
+from storyreel.services.google import errors as gerr
 
 logger = logging.getLogger(__name__)
 

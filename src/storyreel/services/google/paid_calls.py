@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from storyreel.errors import ConfigError, ProviderError
-from storyreel.services import google_errors as gerr
-from storyreel.services.polling import backoff_delays
+from storyreel.services.google import errors as gerr
+from storyreel.services.google.polling import backoff_delays
 
 if TYPE_CHECKING:
     from google.genai import types

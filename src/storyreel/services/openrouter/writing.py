@@ -7,23 +7,16 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from storyreel.errors import InputError
-from storyreel.services.images import image_urls
-from storyreel.services.json_schema import flat_schema
-from storyreel.services.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Usage
-from storyreel.services.story_rules import finish_story, given_characters
-from storyreel.services.structured import (
-    ChatClient,
-    StructuredRequest,
-    complete_structured,
-    render_prompt,
-)
-from storyreel.services.text_input import (
+from storyreel.domain.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Usage
+from storyreel.domain.text import (
     MAX_STYLE_CHARS,
     checked_text,
     optional_text,
 )
-from storyreel.services.writing_models import (
+from storyreel.errors import InputError
+from storyreel.services.openrouter.images import image_urls
+from storyreel.services.openrouter.json_schema import flat_schema
+from storyreel.services.openrouter.models import (
     CONTENT_FORMATS,
     CONTENT_MODELS,
     THREAD_POST_MAX_CHARS,
@@ -37,6 +30,13 @@ from storyreel.services.writing_models import (
     MemeDraft,
     StoryDraft,
     WrittenStory,
+)
+from storyreel.services.openrouter.story_rules import finish_story, given_characters
+from storyreel.services.openrouter.structured import (
+    ChatClient,
+    StructuredRequest,
+    complete_structured,
+    render_prompt,
 )
 
 if TYPE_CHECKING:

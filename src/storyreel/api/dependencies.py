@@ -1,0 +1,77 @@
+"""What a route takes from its application's container: FastAPI dependencies, no wiring.
+
+Each request reads the container of the application that received it
+(``request.app.state.container``, set by :func:`storyreel.api.attach`), so that two
+applications in one process never share an object graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from storyreel.errors import ConfigError
+from storyreel.jobs.models import SERVER_ROLE, this_process
+from storyreel.jobs.runner import JobRunner
+from storyreel.jobs.store import JobStore
+from storyreel.jobs.tasks import JobTasks
+from storyreel.services.google.media import MediaService
+from storyreel.services.openrouter.screenwriter import Screenwriter
+from storyreel.settings import Settings
+
+if TYPE_CHECKING:
+    from storyreel.containers import Container
+
+
+def app_container(request: Request) -> Container:
+    """The container of the application serving ``request``."""
+    container: Container | None = getattr(request.app.state, "container", None)
+    if container is None:
+        raise ConfigError(
+            "this application has no storyreel container: call "
+            "storyreel.api.attach(app, container) before serving storyreel's routes"
+        )
+    return container
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = app_container(request).config()
+    return settings
+
+
+def _job_runner(request: Request) -> JobRunner:
+    # Jobs a server accepts carry the server role, so that the next server on the same store
+    # resumes them after a crash; jobs stopped at the command line wait for the user.
+    runner: JobRunner = app_container(request).job_runner(owner=this_process(SERVER_ROLE))
+    return runner
+
+
+def _job_tasks(request: Request) -> JobTasks:
+    tasks: JobTasks = app_container(request).job_tasks()
+    return tasks
+
+
+def _job_store(request: Request) -> Callable[[], JobStore]:
+    store: Callable[[], JobStore] = app_container(request).job_store
+    return store
+
+
+def _media_service(request: Request) -> MediaService:
+    media: MediaService = app_container(request).media_service()
+    return media
+
+
+def _screenwriter(request: Request) -> Screenwriter:
+    screenwriter: Screenwriter = app_container(request).screenwriter()
+    return screenwriter
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+AppJobRunner = Annotated[JobRunner, Depends(_job_runner)]
+AppJobTasks = Annotated[JobTasks, Depends(_job_tasks)]
+AppJobStore = Annotated[Callable[[], JobStore], Depends(_job_store)]
+AppMediaService = Annotated[MediaService, Depends(_media_service)]
+AppScreenwriter = Annotated[Screenwriter, Depends(_screenwriter)]

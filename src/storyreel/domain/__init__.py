@@ -1,0 +1,1 @@
+"""The domain: stories, segments, characters and the limits every layer checks against."""

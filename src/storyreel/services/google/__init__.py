@@ -1,0 +1,1 @@
+"""The Google media stack: Veo clips and Gemini images through google-genai."""

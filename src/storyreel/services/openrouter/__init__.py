@@ -1,0 +1,1 @@
+"""The OpenRouter writing stack: prompts, structured replies, and the writing service."""
