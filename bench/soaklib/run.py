@@ -1,0 +1,164 @@
+"""One soak put together: the plan driven against the servers over HTTP, then every check."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storyreel.jobs import default_store_path
+
+from .checks import (
+    Submissions,
+    ambiguous_submit_refusals,
+    check_job_folder,
+    consumed_faults,
+    describe_rule,
+    failures_of,
+    submissions_of,
+)
+from .client import Api, Notes, Tracked, collect, download_mismatches, probe_error_paths
+from .leaks import FakeSecret, LeakLedger, make_secrets, scan_files, scan_store
+from .plan import SoakPlan, make_plan
+from .processes import Processes, RssSampler, Server, server_env, start_emulator
+from .report import SoakResult
+from .settings import FINAL, REQUEST_TIMEOUT_S, Options
+from .snapshots import read_steps, repaid_after_kills
+from .waves import run_waves
+
+
+@dataclass
+class Run:
+    """One soak: its plan, its subprocesses, and what it has seen so far."""
+
+    options: Options
+    workdir: Path
+    processes: Processes
+    started: float = field(default_factory=time.monotonic)
+    fakes: list[FakeSecret] = field(default_factory=make_secrets)
+    notes: Notes = field(default_factory=Notes)
+    sampler: RssSampler = field(default_factory=RssSampler)
+
+    @property
+    def output(self) -> Path:
+        return self.workdir / "output"
+
+    @property
+    def token(self) -> str:
+        return next(fake.value for fake in self.fakes if fake.env == "STORYREEL_API_TOKEN")
+
+
+@dataclass
+class Observed:
+    """What the HTTP side saw at the end: every job, the downloads, the emulator's stats."""
+
+    plan: SoakPlan
+    tracked: list[Tracked]
+    details: dict[str, dict[str, Any]]
+    download_problems: list[str]
+    stats: dict[str, Any]
+    anomalies: list[str]
+
+
+async def drive(run: Run, ledger: LeakLedger) -> Observed:
+    """Run the waves against the servers, then collect every job and stop the server."""
+    plan = make_plan(run.options, random.Random(run.options.seed))
+    tracked = [Tracked(job) for job in plan.jobs]
+    emulator_url = await start_emulator(run.processes, run.workdir)
+    server = Server(run.processes, server_env(run.workdir, emulator_url, run.fakes), run.workdir)
+    await server.start()
+    sampling = asyncio.create_task(run.sampler.run(server))
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as http:
+        api = Api(http, server, emulator_url, run.token, ledger)
+        # Keep time for the checks and the shutdown at the end.
+        reserve = min(45.0, max(15.0, run.options.max_seconds * 0.2))
+        api.deadline = run.started + run.options.max_seconds - reserve
+        await probe_error_paths(api)
+        await run_waves(api, plan, tracked, run.sampler, run.notes, run.output)
+        api.deadline = run.started + run.options.max_seconds - 5.0
+        await probe_error_paths(api)
+        details = await collect(api)
+        problems = await download_mismatches(api, run.output, details)
+        sampling.cancel()
+        run.sampler.sample(server.pid)
+        exit_code = server.stop()
+        if exit_code not in (0, -signal.SIGTERM):
+            api.anomalies.append(f"storyreel serve exited with {exit_code} on SIGTERM")
+        stats = await api.emulator("GET", "/_emulator/stats")
+    return Observed(plan, tracked, details, problems, stats, api.anomalies)
+
+
+def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
+    """Check what is on disk, in the store and at the emulator against what the jobs say."""
+    details, notes = seen.details, run.notes
+    lost = list(seen.download_problems)
+    for job_id, detail in details.items():
+        if detail["status"] in FINAL:
+            lost += check_job_folder(run.output / job_id, detail, run.options.segments)
+    stuck = [
+        f"{job_id}: {d['status']}" for job_id, d in details.items() if d["status"] not in FINAL
+    ]
+    stuck += [f"job {j.plan.index + 1}: never created" for j in seen.tracked if j.job_id is None]
+    fired = consumed_faults(notes.faults_installed, seen.stats["faults"])
+    # Every server has stopped: the store holds each step's submissions as they ended.
+    end = read_steps(run.output)
+    submissions = Submissions(
+        emulator=int(seen.stats["video_submissions"]),
+        manifests=sum(submissions_of(detail) for detail in details.values()),
+        ambiguous=ambiguous_submit_refusals(fired),
+        cut_by_kills=sum(kill["clips_submitting"] for kill in notes.kills),
+    )
+    scan_store(ledger, default_store_path(run.output))
+    scan_files(ledger, run.workdir)
+    statuses = Counter(str(detail["status"]) for detail in details.values())
+    known = {job.job_id for job in seen.tracked}
+    return SoakResult(
+        jobs=len(seen.tracked),
+        segments=run.options.segments,
+        succeeded=statuses["succeeded"],
+        partial=statuses["partial"],
+        failed=statuses["failed"],
+        lost_artifacts=len(lost),
+        unaccounted_submissions=submissions.unaccounted,
+        stuck_jobs=len(stuck),
+        leaked_secrets=ledger.total,
+        peak_rss_mb=round(run.sampler.peak_kb / 1024, 1),
+        restarts=len(notes.kills),
+        failures=failures_of(details),
+        seconds=round(time.monotonic() - run.started, 1),
+        seed=run.options.seed,
+        submissions=dataclasses.asdict(submissions)
+        | {"difference": abs(submissions.manifests - submissions.emulator)},
+        overcounted_at_kills=submissions.overcounted_at_kills,
+        submissions_text=submissions.text(),
+        repaid_after_restart=repaid_after_kills(notes.snapshots, end),
+        lost=lost,
+        stuck=stuck,
+        leaks_by_source=dict(ledger.by_source),
+        leaks_by_secret=dict(ledger.by_secret),
+        scanned=dict(ledger.scanned),
+        kills=notes.kills,
+        manual_resumes=notes.manual_resumes,
+        adopted_posts=len(notes.adopted_posts),
+        extra_jobs=[job_id for job_id in details if job_id not in known],
+        faults_fired={name: count for name, count in sorted(fired.items()) if count},
+        faults_installed=len(notes.faults_installed),
+        faults_unfired=[describe_rule(rule) for rule in seen.stats["faults"]],
+        faults_unscheduled=[describe_rule(rule) for rule in seen.plan.unscheduled],
+        anomalies=seen.anomalies,
+    )
+
+
+async def soak(run: Run) -> SoakResult:
+    ledger = LeakLedger(run.fakes)
+    seen = await drive(run, ledger)
+    return evaluate(run, seen, ledger)

@@ -1,0 +1,39 @@
+"""The soak's constants, and the options it is run with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FINAL = frozenset({"succeeded", "partial", "failed"})
+ROUTES = ("chat.completions", "generateContent", "predictLongRunning", "fetchPredictOperation")
+# Routes whose request bodies carry a job's style tag.
+TAGGED_ROUTES = frozenset({"chat.completions", "generateContent", "predictLongRunning"})
+ONE_REQUEST_ROUTES = frozenset({"chat.completions", "generateContent"})
+# Faults after which no story is written: the job fails before filming anything.
+STORY_KILLERS = frozenset({("chat.completions", "safety_block"), ("chat.completions", "malformed")})
+# Statuses at which storyreel takes a submit as refused (not billed, not counted), as its
+# google_errors classifies them; any other 5xx it counts as possibly billed.
+REFUSED_SUBMIT_STATUSES = frozenset({408, 429, 503})
+KILLS = 2
+VIDEO_LATENCY_S = 1.5
+WAVE_WINDOW_S = 4.0
+FAULT_WINDOW_S = 1.5
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 30.0
+POLL_S = 0.5
+RSS_SAMPLE_S = 0.25
+# A non-final job that the live server is not running for this long is resumed by hand.
+RESUME_GRACE_S = 12.0
+DURATION_TOLERANCE_S = 0.5
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Options:
+    jobs: int
+    segments: int
+    seed: int
+    json: bool
+    max_seconds: float
+    keep: bool
