@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storyreel.config_sources import packaged_config
+from storyreel.config_files import packaged_config
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings, load_settings
 

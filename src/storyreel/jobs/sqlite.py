@@ -2,81 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from storyreel.errors import ConfigError, JobError
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, utcnow
+from storyreel.jobs.sqlite_rows import (
+    INSERT_JOB,
+    JOB_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SELECT_JOBS,
+    SELECT_STEPS,
+    job_from_row,
+    job_row,
+    step_from_row,
+    upsert_step,
+)
 from storyreel.jobs.store import JobStore, check_changes
 
 STORE_FILENAME = "storyreel-jobs.sqlite3"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    heartbeat_at TEXT,
-    input TEXT NOT NULL,
-    out_dir TEXT NOT NULL,
-    owner TEXT,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    story TEXT,
-    usage TEXT NOT NULL,
-    estimated_cost_usd REAL,
-    reasons TEXT NOT NULL,
-    manifest TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-CREATE TABLE IF NOT EXISTS steps (
-    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    idx INTEGER,
-    status TEXT NOT NULL,
-    operation TEXT,
-    artifact TEXT,
-    attempts INTEGER NOT NULL,
-    submissions INTEGER NOT NULL,
-    error TEXT,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (job_id, key)
-);
-"""
-
-_JOB_COLUMNS = (
-    "id, status, created_at, updated_at, heartbeat_at, input, out_dir, owner, "
-    "cancel_requested, story, usage, estimated_cost_usd, reasons, manifest"
-)
-_STEP_COLUMNS = (
-    "key, kind, idx, status, operation, artifact, attempts, submissions, error, updated_at"
-)
-# JSON-encoded job fields.
-_JSON_FIELDS = ("input", "story", "usage", "reasons", "manifest")
-
-
-def _marks(columns: str) -> str:
-    return ", ".join("?" for _ in columns.split(", "))
-
-
-# Queries are built once from the constant column lists above; values always go in as parameters.
-_INSERT_JOB = f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES ({_marks(_JOB_COLUMNS)})"  # noqa: S608
-_SELECT_JOBS = f"SELECT {_JOB_COLUMNS} FROM jobs"  # noqa: S608
-_SELECT_STEPS = (
-    f"SELECT {_STEP_COLUMNS} FROM steps WHERE job_id = ? "  # noqa: S608
-    "ORDER BY CASE kind WHEN 'story' THEN 0 WHEN 'clip' THEN 1 ELSE 2 END, idx, key"
-)
-_STEP_VALUES = f"INTO steps (job_id, {_STEP_COLUMNS}) VALUES (?, {_marks(_STEP_COLUMNS)})"
-_REPLACE_STEP = f"INSERT OR REPLACE {_STEP_VALUES}"
-_INSERT_NEW_STEP = f"INSERT OR IGNORE {_STEP_VALUES}"
 
 
 def default_store_path(output_dir: Path) -> Path:
@@ -100,7 +49,7 @@ class SqliteJobStore(JobStore):
             self._path.parent.mkdir(parents=True, exist_ok=True)
             with self._write() as db:
                 # executescript() would commit first; run the statements inside this transaction.
-                for statement in _SCHEMA.split(";"):
+                for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -159,41 +108,41 @@ class SqliteJobStore(JobStore):
     # Jobs.
 
     def create(self, job: JobRecord, steps: Sequence[StepRecord] = ()) -> None:
-        row = _job_row(job)
+        row = job_row(job)
         with self._write() as db:
             try:
-                db.execute(_INSERT_JOB, row)
+                db.execute(INSERT_JOB, row)
             except sqlite3.IntegrityError:
                 raise JobError(f"job {job.id} already exists") from None
             for step in steps:
-                _upsert_step(db, job.id, step)
+                upsert_step(db, job.id, step)
 
     def get(self, job_id: str) -> JobRecord:
-        found = self._connection().execute(f"{_SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
+        found = self._connection().execute(f"{SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
         if found is None:
             raise JobError(f"no job {job_id!r} in {self._path}; `storyreel jobs` lists them")
-        return _job_from_row(found)
+        return job_from_row(found)
 
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None = None) -> list[JobRecord]:
-        query = _SELECT_JOBS
+        query = SELECT_JOBS
         params: list[str] = []
         if statuses is not None:
             query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
             params = [status.value for status in statuses]
         rows = self._connection().execute(query + " ORDER BY created_at DESC, id DESC", params)
-        return [_job_from_row(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     def update(self, job_id: str, **changes: Any) -> JobRecord:
         check_changes(changes)
         with self._write() as db:
-            current = db.execute(f"{_SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
+            current = db.execute(f"{SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
             if current is None:
                 raise JobError(f"no job {job_id!r} in {self._path}")
             # Validate through the model so that the store never holds what it cannot read back.
             job = JobRecord.model_validate(
-                {**_job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
+                {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
             )
-            row = dict(zip(_JOB_COLUMNS.split(", "), _job_row(job), strict=True))
+            row = dict(zip(JOB_COLUMNS.split(", "), job_row(job), strict=True))
             # The names were checked against UPDATABLE_FIELDS: no caller text reaches the SQL.
             names = [*changes, "updated_at"]
             db.execute(
@@ -227,68 +176,14 @@ class SqliteJobStore(JobStore):
     # Steps.
 
     def steps(self, job_id: str) -> list[StepRecord]:
-        rows = self._connection().execute(_SELECT_STEPS, (job_id,))
-        return [_step_from_row(row) for row in rows]
+        rows = self._connection().execute(SELECT_STEPS, (job_id,))
+        return [step_from_row(row) for row in rows]
 
     def save_step(self, job_id: str, step: StepRecord) -> None:
         with self._write() as db:
-            _upsert_step(db, job_id, step)
+            upsert_step(db, job_id, step)
 
     def add_steps(self, job_id: str, steps: Sequence[StepRecord]) -> None:
         with self._write() as db:
             for step in steps:
-                _upsert_step(db, job_id, step, replace=False)
-
-
-def _job_row(job: JobRecord) -> tuple[Any, ...]:
-    data = job.model_dump(mode="json")
-    return tuple(
-        json.dumps(data[name]) if name in _JSON_FIELDS and data[name] is not None else data[name]
-        for name in _JOB_COLUMNS.split(", ")
-    )
-
-
-def _job_from_row(row: sqlite3.Row) -> JobRecord:
-    data = {name: row[name] for name in row.keys()}  # noqa: SIM118 (sqlite3.Row)
-    for name in _JSON_FIELDS:
-        if data[name] is not None:
-            data[name] = json.loads(data[name])
-    data["cancel_requested"] = bool(data["cancel_requested"])
-    return JobRecord.model_validate(data)
-
-
-def _upsert_step(
-    db: sqlite3.Connection, job_id: str, step: StepRecord, *, replace: bool = True
-) -> None:
-    values = (
-        job_id,
-        step.key,
-        step.kind.value,
-        step.index,
-        step.status.value,
-        step.operation,
-        step.artifact,
-        step.attempts,
-        step.submissions,
-        step.error,
-        step.updated_at.isoformat(),
-    )
-    try:
-        db.execute(_REPLACE_STEP if replace else _INSERT_NEW_STEP, values)
-    except sqlite3.IntegrityError:
-        raise JobError(f"no job {job_id!r} for step {step.key}") from None
-
-
-def _step_from_row(row: sqlite3.Row) -> StepRecord:
-    return StepRecord(
-        key=row["key"],
-        kind=row["kind"],
-        index=row["idx"],
-        status=row["status"],
-        operation=row["operation"],
-        artifact=row["artifact"],
-        attempts=row["attempts"],
-        submissions=row["submissions"],
-        error=row["error"],
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-    )
+                upsert_step(db, job_id, step, replace=False)
