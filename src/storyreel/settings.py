@@ -115,6 +115,7 @@ class ApiSettings(_Section):
     port: int = Field(default=8000, ge=0, le=65535)
     token: SecretStr | None = None
     max_upload_mb: float = Field(default=20.0, gt=0)
+    max_body_kb: int = Field(default=512, gt=0)
 
     @field_validator("token")
     @classmethod

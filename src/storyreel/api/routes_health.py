@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 
 from storyreel.api.auth import require_token
 from storyreel.api.dependencies import AppJobStore, AppSettings
-from storyreel.api.routing import problem_router
+from storyreel.api.routing import ProblemRoute, problem_router
 from storyreel.errors import StoryreelError
 from storyreel.jobs.models import JobStatus
 from storyreel.jobs.store import JobStore
@@ -23,7 +23,8 @@ from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-health_router = problem_router(tags=["health"])
+# /healthz answers without a token (a load balancer has none); everything else needs it.
+health_router = problem_router(tags=["health"], route_class=ProblemRoute)
 ready_router = problem_router(401, tags=["health"], dependencies=[Depends(require_token)])
 
 
