@@ -151,7 +151,8 @@ class StepRecord(BaseModel):
 
 class JobRecord(BaseModel):
     """One job as the store holds it. ``out_dir`` is absolute; ``owner`` is ``host:pid`` of
-    the process that created or last claimed it; ``heartbeat_at`` is refreshed while it runs."""
+    the process that created or last claimed it; ``heartbeat_at`` is refreshed while it runs;
+    ``fence`` counts the claims, so that a process whose claim was superseded can tell."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -163,6 +164,7 @@ class JobRecord(BaseModel):
     input: JobInput
     out_dir: str
     owner: str | None = None
+    fence: int = 0
     cancel_requested: bool = False
     story: Story | None = None
     usage: Usage = Field(default_factory=Usage)

@@ -10,20 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from storyreel.errors import ConfigError, JobError
-from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, utcnow
+from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
 from storyreel.jobs.sqlite_rows import (
     INSERT_JOB,
     JOB_COLUMNS,
+    MIGRATIONS,
     SCHEMA,
     SCHEMA_VERSION,
     SELECT_JOBS,
     SELECT_STEPS,
+    check_lease,
     job_from_row,
     job_row,
     step_from_row,
     upsert_step,
 )
-from storyreel.jobs.store import JobStore, check_changes
+from storyreel.jobs.store import JobStore, Lease, check_changes
 
 STORE_FILENAME = "storyreel-jobs.sqlite3"
 
@@ -51,6 +53,10 @@ class SqliteJobStore(JobStore):
                 # executescript() would commit first; run the statements inside this transaction.
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
+                        db.execute(statement)
+                columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+                for column, statement in MIGRATIONS.items():
+                    if column not in columns:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except (OSError, sqlite3.Error) as exc:
@@ -132,12 +138,14 @@ class SqliteJobStore(JobStore):
         rows = self._connection().execute(query + " ORDER BY created_at DESC, id DESC", params)
         return [job_from_row(row) for row in rows]
 
-    def update(self, job_id: str, **changes: Any) -> JobRecord:
+    def update(self, job_id: str, *, lease: Lease | None = None, **changes: Any) -> JobRecord:
         check_changes(changes)
         with self._write() as db:
             current = db.execute(f"{SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
             if current is None:
                 raise JobError(f"no job {job_id!r} in {self._path}")
+            if lease is not None:
+                check_lease(lease, current)
             # Validate through the model so that the store never holds what it cannot read back.
             job = JobRecord.model_validate(
                 {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
@@ -158,8 +166,8 @@ class SqliteJobStore(JobStore):
         with self._write() as db:
             done = db.execute(
                 # A cancel request survives a claim: whoever claims sees it and stops.
-                "UPDATE jobs SET status = ?, owner = ?, heartbeat_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = ? AND owner IS ?",
+                "UPDATE jobs SET status = ?, owner = ?, heartbeat_at = ?, updated_at = ?, "
+                "fence = fence + 1 WHERE id = ? AND status = ? AND owner IS ?",
                 (
                     JobStatus.RUNNING.value,
                     owner,
@@ -173,17 +181,61 @@ class SqliteJobStore(JobStore):
             claimed = done.rowcount == 1
         return self.get(job_id) if claimed else None
 
+    def renew(self, lease: Lease) -> None:
+        with self._write() as db:
+            check_lease(lease, self._job_row(db, lease.job_id))
+            db.execute(
+                "UPDATE jobs SET heartbeat_at = ? WHERE id = ?",
+                (utcnow().isoformat(), lease.job_id),
+            )
+
+    def _job_row(self, db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT owner, fence, heartbeat_at FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        if row is None:
+            raise JobError(f"no job {job_id!r} in {self._path}")
+        return row
+
     # Steps.
 
     def steps(self, job_id: str) -> list[StepRecord]:
         rows = self._connection().execute(SELECT_STEPS, (job_id,))
         return [step_from_row(row) for row in rows]
 
-    def save_step(self, job_id: str, step: StepRecord) -> None:
+    def save_step(
+        self,
+        job_id: str,
+        step: StepRecord,
+        *,
+        lease: Lease | None = None,
+        reserve_s: float = 0.0,
+    ) -> None:
         with self._write() as db:
+            if lease is not None:
+                check_lease(lease, self._job_row(db, job_id), reserve_s=reserve_s)
             upsert_step(db, job_id, step)
 
-    def add_steps(self, job_id: str, steps: Sequence[StepRecord]) -> None:
+    def salvage_step(self, job_id: str, step: StepRecord) -> bool:
         with self._write() as db:
+            found = db.execute(
+                "SELECT status, attempts FROM steps WHERE job_id = ? AND key = ?",
+                (job_id, step.key),
+            ).fetchone()
+            untouched = (
+                found is not None
+                and found["status"] == StepStatus.UNKNOWN.value
+                and found["attempts"] == step.attempts
+            )
+            if untouched:
+                upsert_step(db, job_id, step)
+        return untouched
+
+    def add_steps(
+        self, job_id: str, steps: Sequence[StepRecord], *, lease: Lease | None = None
+    ) -> None:
+        with self._write() as db:
+            if lease is not None:
+                check_lease(lease, self._job_row(db, job_id))
             for step in steps:
                 upsert_step(db, job_id, step, replace=False)

@@ -9,8 +9,9 @@ from typing import Any
 
 from storyreel.errors import JobError
 from storyreel.jobs.models import JobRecord, StepRecord
+from storyreel.jobs.store import Lease
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     input TEXT NOT NULL,
     out_dir TEXT NOT NULL,
     owner TEXT,
+    fence INTEGER NOT NULL DEFAULT 0,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     story TEXT,
     usage TEXT NOT NULL,
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 
 JOB_COLUMNS = (
-    "id, status, created_at, updated_at, heartbeat_at, input, out_dir, owner, "
+    "id, status, created_at, updated_at, heartbeat_at, input, out_dir, owner, fence, "
     "cancel_requested, story, usage, estimated_cost_usd, reasons, manifest"
 )
 _STEP_COLUMNS = (
@@ -55,6 +57,10 @@ _STEP_COLUMNS = (
 )
 # JSON-encoded job fields.
 _JSON_FIELDS = ("input", "story", "usage", "reasons", "manifest")
+
+
+# Columns added after version 1, for stores made before them.
+MIGRATIONS = {"fence": "ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0"}
 
 
 def _marks(columns: str) -> str:
@@ -124,4 +130,15 @@ def step_from_row(row: sqlite3.Row) -> StepRecord:
         submissions=row["submissions"],
         error=row["error"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def check_lease(lease: Lease, row: sqlite3.Row, *, reserve_s: float = 0.0) -> None:
+    """Raise LeaseLost unless ``row`` (owner, fence, heartbeat_at) shows ``lease`` in force."""
+    beat = row["heartbeat_at"]
+    lease.check(
+        row["owner"],
+        row["fence"],
+        datetime.fromisoformat(beat) if beat else None,
+        reserve_s=reserve_s,
     )
