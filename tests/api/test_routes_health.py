@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from storyreel.containers import Container
 from storyreel.settings import Settings
 
 
@@ -48,3 +49,17 @@ class TestUnwritableOutput:
         assert body["checks"]["config"] == "ok"
         assert body["checks"]["job_store"].startswith("not writable")
         assert healthz.status_code == 200
+
+
+async def test_routes_health_readyz_reports_a_damaged_store(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    store = container.job_store()
+    store.close()
+    data = bytearray(store.path.read_bytes())
+    data[:100] = b"\xa5" * 100  # the header: not a database any more
+    store.path.write_bytes(bytes(data))
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["job_store"].startswith("failing: the job store")
+    assert "damaged" in response.json()["checks"]["job_store"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from typing import Literal
@@ -16,8 +15,7 @@ from starlette.responses import JSONResponse
 from storyreel.api.auth import require_token
 from storyreel.api.dependencies import AppJobStore, AppSettings
 from storyreel.api.routing import ProblemRoute, problem_router
-from storyreel.errors import StoryreelError
-from storyreel.jobs.models import JobStatus
+from storyreel.errors import ConfigError, StoryreelError
 from storyreel.jobs.store import JobStore
 from storyreel.settings import Settings
 
@@ -50,7 +48,7 @@ async def healthz() -> Health:
 @ready_router.get(
     "/readyz",
     response_model=Readiness,
-    summary="Configuration valid and job store writable",
+    summary="Configuration valid, job store intact, output folder writable",
     responses={503: {"model": Readiness, "description": "Not ready"}},
 )
 async def readyz(
@@ -75,11 +73,16 @@ def _config_check(settings: Settings) -> str:
 
 def _store_check(store: Callable[[], JobStore], settings: Settings) -> str:
     try:
-        store().list_jobs(statuses=[JobStatus.RUNNING])
+        store().check()
+    except StoryreelError as exc:
+        logger.warning("readiness: job store check failed: %s", exc)
+        cannot_open = isinstance(exc, ConfigError)
+        return f"not writable: {type(exc).__name__}" if cannot_open else f"failing: {exc}"
+    try:
         settings.output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.output_dir, prefix=".readyz-"):
             pass
-    except (OSError, sqlite3.Error, StoryreelError) as exc:
-        logger.warning("readiness: job store check failed: %s", exc)
+    except OSError as exc:
+        logger.warning("readiness: output folder check failed: %s", exc)
         return f"not writable: {type(exc).__name__}"
     return "ok"

@@ -11,17 +11,17 @@ from typing import Any
 
 from storyreel.errors import ConfigError, JobError
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
+from storyreel.jobs.sqlite_errors import guarded, store_error
 from storyreel.jobs.sqlite_rows import (
     INSERT_JOB,
     JOB_COLUMNS,
-    MIGRATIONS,
-    SCHEMA,
-    SCHEMA_VERSION,
     SELECT_JOBS,
     SELECT_STEPS,
     check_lease,
+    create_schema,
     job_from_row,
     job_row,
+    lease_row,
     step_from_row,
     upsert_step,
 )
@@ -41,28 +41,25 @@ class SqliteJobStore(JobStore):
     transaction, so several threads and processes can share the file.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_s: float = 30.0, lock_wait_s: float = 120.0
+    ) -> None:
         self._path = Path(path)
         self._busy_timeout_s = busy_timeout_s
+        self.lock_wait_s = lock_wait_s
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             with self._write() as db:
-                # executescript() would commit first; run the statements inside this transaction.
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
-                for column, statement in MIGRATIONS.items():
-                    if column not in columns:
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except (OSError, sqlite3.Error) as exc:
+                create_schema(db)
+        except OSError as exc:
             raise ConfigError(
                 f"cannot open the job store {self._path}: {exc}; check that output_dir is writable"
             ) from None
+        except sqlite3.Error as exc:
+            raise store_error(self._path, exc) from None
 
     @classmethod
     def in_output_dir(cls, output_dir: str | Path) -> SqliteJobStore:
@@ -72,6 +69,12 @@ class SqliteJobStore(JobStore):
     @property
     def path(self) -> Path:
         return self._path
+
+    @guarded
+    def check(self) -> None:
+        found = self._connection().execute("PRAGMA quick_check").fetchone()
+        if found is None or found[0] != "ok":
+            raise store_error(self._path, sqlite3.DatabaseError(f"malformed: {found and found[0]}"))
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -100,7 +103,9 @@ class SqliteJobStore(JobStore):
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (a full disk); keep the real error.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -113,6 +118,7 @@ class SqliteJobStore(JobStore):
 
     # Jobs.
 
+    @guarded
     def create(self, job: JobRecord, steps: Sequence[StepRecord] = ()) -> None:
         row = job_row(job)
         with self._write() as db:
@@ -123,12 +129,14 @@ class SqliteJobStore(JobStore):
             for step in steps:
                 upsert_step(db, job.id, step)
 
+    @guarded
     def get(self, job_id: str) -> JobRecord:
         found = self._connection().execute(f"{SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
         if found is None:
             raise JobError(f"no job {job_id!r} in {self._path}; `storyreel jobs` lists them")
         return job_from_row(found)
 
+    @guarded
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None = None) -> list[JobRecord]:
         query = SELECT_JOBS
         params: list[str] = []
@@ -138,6 +146,7 @@ class SqliteJobStore(JobStore):
         rows = self._connection().execute(query + " ORDER BY created_at DESC, id DESC", params)
         return [job_from_row(row) for row in rows]
 
+    @guarded
     def update(self, job_id: str, *, lease: Lease | None = None, **changes: Any) -> JobRecord:
         check_changes(changes)
         with self._write() as db:
@@ -159,6 +168,7 @@ class SqliteJobStore(JobStore):
             )
         return job
 
+    @guarded
     def claim(
         self, job_id: str, owner: str, *, expected_status: JobStatus, expected_owner: str | None
     ) -> JobRecord | None:
@@ -181,28 +191,23 @@ class SqliteJobStore(JobStore):
             claimed = done.rowcount == 1
         return self.get(job_id) if claimed else None
 
+    @guarded
     def renew(self, lease: Lease) -> None:
         with self._write() as db:
-            check_lease(lease, self._job_row(db, lease.job_id))
+            check_lease(lease, lease_row(db, lease.job_id))
             db.execute(
                 "UPDATE jobs SET heartbeat_at = ? WHERE id = ?",
                 (utcnow().isoformat(), lease.job_id),
             )
 
-    def _job_row(self, db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = db.execute(
-            "SELECT owner, fence, heartbeat_at FROM jobs WHERE id = ?", (job_id,)
-        ).fetchone()
-        if row is None:
-            raise JobError(f"no job {job_id!r} in {self._path}")
-        return row
-
     # Steps.
 
+    @guarded
     def steps(self, job_id: str) -> list[StepRecord]:
         rows = self._connection().execute(SELECT_STEPS, (job_id,))
         return [step_from_row(row) for row in rows]
 
+    @guarded
     def save_step(
         self,
         job_id: str,
@@ -213,9 +218,10 @@ class SqliteJobStore(JobStore):
     ) -> None:
         with self._write() as db:
             if lease is not None:
-                check_lease(lease, self._job_row(db, job_id), reserve_s=reserve_s)
+                check_lease(lease, lease_row(db, job_id), reserve_s=reserve_s)
             upsert_step(db, job_id, step)
 
+    @guarded
     def salvage_step(self, job_id: str, step: StepRecord) -> bool:
         with self._write() as db:
             found = db.execute(
@@ -231,11 +237,12 @@ class SqliteJobStore(JobStore):
                 upsert_step(db, job_id, step)
         return untouched
 
+    @guarded
     def add_steps(
         self, job_id: str, steps: Sequence[StepRecord], *, lease: Lease | None = None
     ) -> None:
         with self._write() as db:
             if lease is not None:
-                check_lease(lease, self._job_row(db, job_id))
+                check_lease(lease, lease_row(db, job_id))
             for step in steps:
                 upsert_step(db, job_id, step, replace=False)

@@ -63,6 +63,19 @@ _JSON_FIELDS = ("input", "story", "usage", "reasons", "manifest")
 MIGRATIONS = {"fence": "ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0"}
 
 
+def create_schema(db: sqlite3.Connection) -> None:
+    """Create (or bring up to date) the tables, inside the caller's transaction."""
+    # executescript() would commit first; run the statements one by one instead.
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for column, statement in MIGRATIONS.items():
+        if column not in columns:
+            db.execute(statement)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
 def _marks(columns: str) -> str:
     return ", ".join("?" for _ in columns.split(", "))
 
@@ -131,6 +144,16 @@ def step_from_row(row: sqlite3.Row) -> StepRecord:
         error=row["error"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )
+
+
+def lease_row(db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
+    """The owner, fence and heartbeat of a job."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT owner, fence, heartbeat_at FROM jobs WHERE id = ?", (job_id,)
+    ).fetchone()
+    if row is None:
+        raise JobError(f"no job {job_id!r} in the store")
+    return row
 
 
 def check_lease(lease: Lease, row: sqlite3.Row, *, reserve_s: float = 0.0) -> None:

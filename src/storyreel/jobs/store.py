@@ -27,6 +27,12 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
+class StoreError(JobError):
+    """The job store itself failed (damaged, full, locked too long): the message says which."""
+
+    exit_code = 74  # EX_IOERR
+
+
 class LeaseLost(JobError):
     """This process no longer holds the job: another one claimed it, or its lease ran out
     (the process was suspended or stalled). It must stop without submitting or writing."""
@@ -134,6 +140,11 @@ class JobStore(ABC):
         self, job_id: str, steps: Sequence[StepRecord], *, lease: Lease | None = None
     ) -> None:
         """Insert the steps the job does not have yet; existing ones are left as they are."""
+
+    def check(self) -> None:
+        """Prove that the store can be read (and, where it can tell, that it is intact);
+        :class:`StoreError` otherwise."""
+        self.list_jobs(statuses=[JobStatus.RUNNING])
 
     @abstractmethod
     def close(self) -> None:
