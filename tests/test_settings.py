@@ -185,3 +185,26 @@ def test_settings_short_api_token_is_refused_without_echoing_it() -> None:
     assert "at least 16 characters" in str(info.value)
     assert "STORYREEL_API_TOKEN" in str(info.value)
     assert "hunter2" not in str(info.value)
+
+
+def test_settings_error_masks_a_key_put_in_the_wrong_field(tmp_path: Path) -> None:
+    google_key = "AIza" + "Q" * 35
+    openrouter_key = "sk-or-v1-" + "f" * 64
+    plain_secret = "a-token-without-any-known-shape-123"
+    config = tmp_path / "config.yml"
+    config.write_text(f"openrouter:\n  timeout_s: {openrouter_key}\n")
+    env = {
+        "GOOGLE_STUDIO_API_KEY": google_key,
+        "STORYREEL_VIDEO__CONCURRENCY": google_key,
+        "STORYREEL_API_TOKEN": plain_secret,
+        "STORYREEL_VIDEO__ASPECT_RATIO": plain_secret,  # a secret with no known shape
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_file=config, env=env, dotenv=None)
+    message = str(caught.value)
+    assert "video.concurrency" in message
+    assert "video.aspect_ratio" in message
+    assert "openrouter.timeout_s" in message
+    for secret in (google_key, openrouter_key, plain_secret):
+        assert secret not in message
+    assert "[redacted]" in message

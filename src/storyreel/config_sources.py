@@ -24,6 +24,7 @@ from storyreel.config_files import (
     flatten,
     read_yaml,
 )
+from storyreel.logs import MASK, redact
 
 __all__ = ["SECRET_PATHS", "LoadContext", "current_context", "describe_validation_error", "loading"]
 
@@ -139,6 +140,14 @@ class LoadContext:
                 return f"{self.yaml_path}:{line}" if line else str(self.yaml_path)
         return "default"
 
+    def secret_values(self) -> list[str]:
+        """The secrets this load read from the environment and .env, as given."""
+        found = []
+        for data in (self.env_data, self.dotenv_data):
+            flat = flatten(data, depth=9)
+            found += [str(flat[path]) for path in SECRET_PATHS if flat.get(path)]
+        return found
+
     def provenance(self, dumped: Mapping[str, Any], explicit: Mapping[str, Any]) -> dict[str, str]:
         return {path: self.origin(path, explicit) for path in flatten(dumped)}
 
@@ -159,9 +168,20 @@ def describe_validation_error(
         if error["type"] == "extra_forbidden":
             problems.append(f"{where}: unknown key '{path}'")
             continue
-        given = "(hidden)" if path in SECRET_PATHS else repr(error.get("input"))
+        given = "(hidden)" if path in SECRET_PATHS else _shown(error.get("input"), ctx)
         problems.append(f"{where}: key '{path}': {error['msg']}; got {given}")
     return "Invalid configuration:\n  " + "\n  ".join(problems)
+
+
+def _shown(value: Any, ctx: LoadContext) -> str:
+    """``value`` as an error may show it: a secret put under the wrong key (a key as a
+    timeout...) is masked, whether it is one of this load's secrets or shaped like one.
+    The secrets are not registered yet when validation fails, so they are taken from here."""
+    text = repr(value)
+    for secret in ctx.secret_values():
+        if len(secret) >= 6:
+            text = text.replace(secret, MASK)
+    return redact(text)
 
 
 _CONTEXT: ContextVar[LoadContext | None] = ContextVar("storyreel_settings_load", default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -36,14 +37,22 @@ def register_secrets(values: Iterable[str]) -> None:
         _secrets.update(v for v in values if len(v) >= 6)
 
 
+# Keys recognisable by their shape, masked even before (or without) being registered: an
+# OpenRouter or OpenAI key, a Google API key, a Google OAuth access token.
+_KEY_SHAPES = re.compile(
+    r"sk-or-v1-[A-Za-z0-9]{16,}|sk-(?:proj-)?[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{30,}"
+    r"|ya29\.[0-9A-Za-z_-]{20,}"
+)
+
+
 def redact(text: str) -> str:
-    """``text`` with every registered secret replaced by a mask."""
+    """``text`` with every registered secret, and anything shaped like a key, masked."""
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    return text
+    return _KEY_SHAPES.sub(MASK, text)
 
 
 class RedactingFilter(logging.Filter):
