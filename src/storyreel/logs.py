@@ -40,8 +40,8 @@ def register_secrets(values: Iterable[str]) -> None:
 # Keys recognisable by their shape, masked even before (or without) being registered: an
 # OpenRouter or OpenAI key, a Google API key, a Google OAuth access token.
 _KEY_SHAPES = re.compile(
-    r"sk-or-v1-[A-Za-z0-9]{16,}|sk-(?:proj-)?[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{30,}"
-    r"|ya29\.[0-9A-Za-z_-]{20,}"
+    r"(?<![A-Za-z0-9_-])(?:sk-or-v1-[A-Za-z0-9]{16,}|sk-(?:proj-)?[A-Za-z0-9_-]{20,}"
+    r"|AIza[0-9A-Za-z_-]{30,}|ya29\.[0-9A-Za-z_-]{20,})"
 )
 
 
