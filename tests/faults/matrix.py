@@ -318,6 +318,23 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         SUBMIT,
+        _kind("delay_after_accept", delay_s=1.0),
+        "video",
+        "`SubmitOutcomeUnknown` after the timeout: Google accepted (billed) the clip but the "
+        "answer came too late; counted once, never resent",
+        Expect("SubmitOutcomeUnknown", True, requests=1, submissions=1),
+        {"google": {"timeout_s": 0.3, "max_retries": 2}},
+    ),
+    Row(
+        SUBMIT,
+        _kind("delay_after_accept", delay_s=0.2),
+        "video",
+        "a slow answer within the timeout: the clip is made, one submission",
+        Expect(requests=1, submissions=1),
+        tag="within-timeout",
+    ),
+    Row(
+        SUBMIT,
         _kind("malformed"),
         "video",
         "`SubmitOutcomeUnknown` (unreadable answer), counted once",
@@ -459,6 +476,8 @@ def fault_text(rule: Mapping[str, Any]) -> str:
             text += f" (Retry-After {rule['retry_after_s']:g} s)"
     elif kind == "delay":
         text = f"delay {rule['delay_s']:g} s"
+    elif kind == "delay_after_accept":
+        text = f"`delay_after_accept` {rule['delay_s']:g} s"
     else:
         text = f"`{kind}`"
     times = rule.get("times", 1)

@@ -181,6 +181,8 @@ def test_fault_matrix_covers_every_fault_kind_at_every_route() -> None:
         for kind in KINDS - {"status"}:
             if kind == "operation_error" and route in ("chat.completions", "generateContent"):
                 continue
+            if kind == "delay_after_accept" and route != "predictLongRunning":
+                continue
             assert (route, kind, None) in covered, (route, kind)
         for status in (429, 500, 503):
             assert (route, "status", status) in covered, (route, status)

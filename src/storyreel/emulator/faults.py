@@ -12,9 +12,19 @@ ROUTES: Final = frozenset(
     {"chat.completions", "generateContent", "predictLongRunning", "fetchPredictOperation"}
 )
 KINDS: Final = frozenset(
-    {"status", "delay", "drop_after_accept", "malformed", "safety_block", "operation_error"}
+    {
+        "status",
+        "delay",
+        "drop_after_accept",
+        "delay_after_accept",
+        "malformed",
+        "safety_block",
+        "operation_error",
+    }
 )
 _OPERATION_ROUTES: Final = frozenset({"predictLongRunning", "fetchPredictOperation"})
+# A submit that is accepted (and counted as paid) and then answered only after ``delay_s``.
+_ACCEPTING_ROUTES: Final = frozenset({"predictLongRunning"})
 
 
 class FaultRuleError(ValueError):
@@ -72,6 +82,8 @@ def parse_rule(raw: object) -> FaultRule:
         raise FaultRuleError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
     if kind == "operation_error" and route not in _OPERATION_ROUTES:
         raise FaultRuleError(f"operation_error applies only to {sorted(_OPERATION_ROUTES)}")
+    if kind == "delay_after_accept" and route not in _ACCEPTING_ROUTES:
+        raise FaultRuleError(f"delay_after_accept applies only to {sorted(_ACCEPTING_ROUTES)}")
     status = raw.get("status", 500)
     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         raise FaultRuleError(f"status must be an HTTP error status 400-599, got {status!r}")

@@ -37,6 +37,11 @@ class Call:
         if latency_s > 0:
             await asyncio.sleep(latency_s)
 
+    async def hold_after_accept(self) -> None:
+        """For ``delay_after_accept``: the work is accepted; the answer waits."""
+        if self.verdict.rule is not None and self.fault == "delay_after_accept":
+            await asyncio.sleep(self.verdict.rule.delay_s)
+
     async def drop(self) -> Response:
         return await drop_connection(self.request, self.state.connections)
 

@@ -104,6 +104,7 @@ class VeoRoutes:
         self._state.count_submission()
         operation.start_encoding()
         document = {"name": operation.name}
+        await call.hold_after_accept()
         if call.fault == "drop_after_accept":
             return await call.drop()
         if call.fault == "malformed":
