@@ -1,0 +1,134 @@
+"""The sections of the settings: one model per part of storyreel that is configured."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+# Published list prices (USD per second of generated video with audio) for Veo on Vertex AI.
+DEFAULT_VIDEO_PRICES: dict[str, float] = {
+    "veo-3.1-generate-001": 0.40,
+    "veo-3.1-fast-generate-001": 0.15,
+    "veo-3.0-generate-001": 0.40,
+    "veo-3.0-fast-generate-001": 0.15,
+    "veo-2.0-generate-001": 0.50,
+}
+
+
+MIN_TOKEN_CHARS = 16
+
+
+class _Section(BaseModel):
+    # Infinite or NaN timeouts, latencies and prices are never meant; refuse them here.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class OpenRouterSettings(_Section):
+    """The LLM connection: OpenRouter through the OpenAI SDK."""
+
+    base_url: str = "https://openrouter.ai/api/v1"
+    api_key: SecretStr | None = None
+    model: str = "google/gemini-2.5-flash"
+    vision_model: str = "google/gemini-2.5-flash"
+    app_url: str | None = None
+    app_title: str = "storyreel"
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+
+
+class GoogleSettings(_Section):
+    """Veo and the image model through google-genai (Vertex AI mode by default)."""
+
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    vertexai: bool = True
+    project: str | None = None
+    location: str = "us-central1"
+    video_model: str = "veo-3.1-fast-generate-001"
+    image_model: str = "gemini-2.5-flash-image"
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+
+
+class VideoSettings(_Section):
+    """How clips are requested, polled and priced."""
+
+    aspect_ratio: Literal["9:16", "16:9"] = "9:16"
+    duration_seconds: Literal[4, 6, 8] = 8
+    resolution: Literal["720p", "1080p"] = "720p"
+    negative_prompt: str | None = None
+    generate_audio: bool = False
+    output_gcs_uri: str | None = None
+    concurrency: int = Field(default=8, ge=1, le=32)
+    poll_initial_s: float = Field(default=2.0, gt=0)
+    poll_max_s: float = Field(default=20.0, gt=0)
+    timeout_s: float = Field(default=900.0, gt=0)
+    resubmit_on_unknown: bool = True
+    price_per_second_usd: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_VIDEO_PRICES)
+    )
+    confirm_above_usd: float = Field(default=5.0, ge=0)
+
+    @field_validator("duration_seconds", mode="before")
+    @classmethod
+    def _number_from_text(cls, value: Any) -> Any:
+        # Environment variables are text, and a Literal of ints does not coerce "8" by itself.
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return value
+
+
+class JobSettings(_Section):
+    """How a process holds the jobs it runs."""
+
+    # A job's owner renews its lease every heartbeat_s; another process takes the job over
+    # only once the lease is older than lease_s, and the owner then stops without submitting.
+    lease_s: float = Field(default=60.0, ge=2)
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    # On SIGTERM/SIGHUP (as on Ctrl-C), how long paid submits already sent may take to answer.
+    stop_grace_s: float = Field(default=30.0, ge=0)
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> JobSettings:
+        if self.heartbeat_s * 3 > self.lease_s:
+            raise ValueError(
+                f"heartbeat_s ({self.heartbeat_s:g}) must be at most a third of lease_s "
+                f"({self.lease_s:g}), so that a live owner never loses its lease"
+            )
+        return self
+
+
+class EmulatorSettings(_Section):
+    """The offline backend: an in-process emulator, or the URL of a running one."""
+
+    url: str | None = None
+    video_latency_s: float = Field(default=2.0, ge=0)
+    text_latency_s: float = Field(default=0.0, ge=0)
+    image_latency_s: float = Field(default=0.0, ge=0)
+
+
+class ApiSettings(_Section):
+    """The HTTP API server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    token: SecretStr | None = None
+    max_upload_mb: float = Field(default=20.0, gt=0)
+    max_body_kb: int = Field(default=512, gt=0)
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short token is guessable, and too short to be masked in logs without also
+        # masking ordinary words.
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the API token must be at least {MIN_TOKEN_CHARS} characters long")
+        return value
