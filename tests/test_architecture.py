@@ -52,9 +52,9 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
             while target and target not in known:
                 target = target.rpartition(".")[0]
             # A package's own children, and a child's parent package, are not edges.
-            if target and target != name and not target.startswith(name + "."):
-                if not (name.startswith(target + ".") and target in known):
-                    found.add(target)
+            own = target == name or target.startswith(name + ".") or name.startswith(target + ".")
+            if target and not own:
+                found.add(target)
     return found
 
 
