@@ -33,6 +33,7 @@ def damaged_store(tmp_path: Path) -> Path:
 
 def test_store_fault_damaged_page_is_one_line_naming_it(tmp_path: Path) -> None:
     path = damaged_store(tmp_path)
+
     def open_and_read() -> None:
         store = SqliteJobStore(path)
         store.list_jobs()
@@ -54,6 +55,7 @@ def test_store_fault_full_disk_says_so(tmp_path: Path) -> None:
     db = store._connection()
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count = {pages}")
+
     def fill() -> None:
         for n in range(200):
             store.create(new_job(f"big-{n}", idea="x" * 3000))
