@@ -107,9 +107,10 @@ def run(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, obj=CliState(), standalone_mode=True)
     except StoryreelError as exc:
+        from storyreel.cli.terminal import terminal_safe
         from storyreel.logs import redact
 
-        first, *rest = redact(str(exc)).splitlines() or [type(exc).__name__]
+        first, *rest = terminal_safe(redact(str(exc))).splitlines() or [type(exc).__name__]
         sys.stderr.write(f"error: {first}\n" + "".join(f"{r}\n" for r in rest))
         sys.exit(exc.exit_code)
 
