@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from storyreel.containers import Container
+from storyreel.domain.limits import MAX_CHARACTERS, MAX_IDEAS, MAX_SEGMENTS, VEO_DURATIONS
 from storyreel.settings import Settings
 from storyreel.testing import RecordingOpenAI
 
@@ -65,6 +67,7 @@ async def test_routes_writing_meme_content_and_ideas(client: httpx.AsyncClient) 
     [
         ("/v1/stories", {"idea": "x", "segments": 21}),
         ("/v1/stories", {"segments": 2}),
+        ("/v1/stories", {"idea": "x", "characters": [{"name": "A", "description": "d"}] * 11}),
         ("/v1/content", {"prompt": "x", "format": "novel"}),
         ("/v1/ideas", {"niche": "x", "count": 0}),
         ("/v1/memes", {"topic": "x", "extra": 1}),
@@ -78,6 +81,27 @@ async def test_routes_writing_invalid_body_is_a_422_problem(
     assert problem["errors"]
     assert "loc" in problem["errors"][0]
     assert emulator_stats(container)["requests"]["chat.completions"] == 0
+
+
+async def test_routes_writing_story_takes_as_many_characters_as_the_library(
+    client: httpx.AsyncClient,
+) -> None:
+    cast = [{"name": f"Kid {n}", "description": f"a kid in a cap number {n}"} for n in range(10)]
+    response = await client.post("/v1/stories", json={"idea": "a school trip", "characters": cast})
+    assert response.status_code == 200, response.text
+    assert [c["name"] for c in response.json()["characters"][:10]] == [c["name"] for c in cast]
+
+
+def test_routes_writing_openapi_states_the_input_limits(app: FastAPI) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    for body in ("StoryBody", "VideoBody"):
+        fields = schemas[body]["properties"]
+        assert fields["characters"]["maxItems"] == MAX_CHARACTERS
+        segments = fields["segments"].get("anyOf", [fields["segments"]])[0]
+        assert (segments["minimum"], segments["maximum"]) == (1, MAX_SEGMENTS)
+        durations = fields["duration_seconds"]["anyOf"][0]["enum"]
+        assert tuple(durations) == VEO_DURATIONS
+    assert schemas["IdeasBody"]["properties"]["count"]["maximum"] == MAX_IDEAS
 
 
 @pytest.mark.parametrize("blank", ["   ", "\t\n", "\x1c\x1f"])

@@ -279,7 +279,7 @@ def test_make_segments_out_of_range_is_one_line(
     code, err = run_cli(capsys, "make", IDEA, "--segments", count, "--yes")
 
     assert code == 2
-    assert err == f"error: --segments must be between 1 and 20, got {count}\n"
+    assert err == f"error: segments must be a whole number from 1 to 20, got {count}\n"
     assert submissions(emulator) == 0
 
 

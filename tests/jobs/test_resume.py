@@ -220,3 +220,38 @@ def test_owner_alive_knows_this_process_and_a_recycled_pid() -> None:
         update={"owner": f"{host_and_pid}:server-dead0000", "heartbeat_at": utcnow()}
     )
     assert not recycled.owner_alive(stale_after_s=60)
+
+
+def test_check_resumable_says_why_a_job_cannot_be_resumed_now(
+    runner: JobRunner, store: SqliteJobStore
+) -> None:
+    job = runner.create("a storm", segments=1)
+    assert runner.check_resumable(job.id).id == job.id
+    with pytest.raises(JobError, match="is running in this process; wait for it or cancel it"):
+        runner.check_resumable(job.id, running_here=True)
+
+    store.update(job.id, status=JobStatus.RUNNING, owner=this_process(), heartbeat_at=utcnow())
+    with pytest.raises(JobError, match=r"is running in process .+; wait for it or cancel it"):
+        runner.check_resumable(job.id)
+
+    store.update(job.id, status=JobStatus.RUNNING, owner=DEAD_OWNER)
+    assert runner.check_resumable(job.id).owner == DEAD_OWNER
+
+    store.update(job.id, status=JobStatus.SUCCEEDED)
+    with pytest.raises(JobError, match="has already succeeded; there is nothing to resume"):
+        runner.check_resumable(job.id)
+    with pytest.raises(JobError, match="no job 'missing'"):
+        runner.check_resumable("missing")
+
+
+async def test_resume_of_a_succeeded_job_submits_nothing_and_returns_its_manifest(
+    runner: JobRunner, media: FakeMedia
+) -> None:
+    job = runner.create("a storm", segments=2)
+    first = await runner.run(job.id)
+
+    again = await runner.resume(job.id)
+
+    assert again.status == first.status == "succeeded"
+    assert again.clips == first.clips
+    assert len(media.submits) == 2

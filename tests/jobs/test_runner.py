@@ -11,6 +11,7 @@ import pytest
 from storyreel.domain.story import Character
 from storyreel.errors import ContentBlockedError, InputError, JobError, ProviderError
 from storyreel.jobs.cinematographer import Cinematographer
+from storyreel.jobs.costs import CostEstimate
 from storyreel.jobs.models import JobStatus, StepStatus
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
@@ -210,9 +211,9 @@ async def test_runner_cancel_seen_before_a_submit_ends_the_job_as_cancelled(
 
 
 def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="between 1 and 20"):
+    with pytest.raises(InputError, match="segments must be a whole number from 1 to 20, got 0"):
         runner.create("a storm", segments=0)
-    with pytest.raises(InputError, match="between 1 and 20"):
+    with pytest.raises(InputError, match="from 1 to 20, got 21"):
         runner.create("a storm", segments=21)
     with pytest.raises(InputError, match="empty"):
         runner.create("   ")
@@ -221,6 +222,57 @@ def test_runner_create_rejects_bad_input(runner: JobRunner, tmp_path: Path) -> N
     with pytest.raises(InputError, match="cannot write to the output folder"):
         runner.create("a storm", out_dir=blocker / "out")
     assert runner.list_jobs() == []
+
+
+def test_runner_create_checks_characters_and_duration_once_for_every_caller(
+    runner: JobRunner,
+) -> None:
+    cast = [Character(name=f"C{n}", description="d") for n in range(11)]
+    with pytest.raises(InputError, match="give at most 10 characters, got 11"):
+        runner.create("a storm", characters=cast)
+    with pytest.raises(InputError, match="duration_seconds must be 4, 6 or 8, got 5"):
+        runner.create("a storm", duration_seconds=5)
+    job = runner.create("a storm", characters=cast[:10])
+    assert len(job.input.characters) == 10
+
+
+def test_runner_create_asks_approval_of_the_cost_after_the_checks(
+    runner: JobRunner, tmp_path: Path
+) -> None:
+    seen: list[CostEstimate] = []
+
+    def refuse(cost: CostEstimate) -> None:
+        seen.append(cost)
+        raise InputError("not today")
+
+    with pytest.raises(InputError, match="segments"):
+        runner.create("a storm", segments=0, approve=refuse)
+    assert seen == []
+    with pytest.raises(InputError, match="not today"):
+        runner.create(
+            "a storm", segments=3, duration_seconds=6, out_dir=tmp_path / "out", approve=refuse
+        )
+    assert [cost.seconds for cost in seen] == [18]
+    assert runner.list_jobs() == []
+    assert not (tmp_path / "out").exists()
+
+    job = runner.create("a storm", segments=3, approve=seen.append)
+    assert seen[-1].seconds == 3 * 8
+    assert job.estimated_cost_usd == seen[-1].usd
+
+
+async def test_runner_ready_story_clips_carry_characters_named_by_first_name_only(
+    runner: JobRunner, media: FakeMedia
+) -> None:
+    mia = Character(name="Mia Chen", description="a girl in a blue hoodie")
+    story = make_story(2, characters=[mia], prompts=["Mia flies a kite.", "Gulls on the dunes."])
+    job = runner.create_from_story(story)
+
+    await runner.run(job.id)
+
+    prompts = {label: request.prompt for label, request in media.submits}
+    assert prompts["segment 01"] == "Mia flies a kite. Mia Chen: a girl in a blue hoodie"
+    assert mia.description not in prompts["segment 02"]
 
 
 def test_runner_create_from_story_skips_the_story_step(

@@ -677,10 +677,12 @@ async def test_generate_thumbnail_text_only_reply_is_a_provider_error(
     assert not isinstance(caught.value, ContentBlockedError)
 
 
+@pytest.mark.parametrize("data", [b"GIF89a....", b"RIFF\x24\x00\x00\x00WEBPVP8 ...."])
 async def test_generate_thumbnail_rejects_bytes_that_are_not_an_image(
-    service: MediaService, fake: FakeGenai, tmp_path: Path
+    service: MediaService, fake: FakeGenai, tmp_path: Path, data: bytes
 ) -> None:
-    blob = types.Blob(data=b"GIF89a....", mime_type="image/png")
+    # A WebP is an image, but a thumbnail is saved as a PNG or a JPEG only.
+    blob = types.Blob(data=data, mime_type="image/png")
     fake.aio.models.content_outcomes.append(image_reply(types.Part(inline_data=blob)))
 
     with pytest.raises(ProviderError, match="neither a PNG nor a JPEG"):

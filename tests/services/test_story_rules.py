@@ -92,6 +92,17 @@ def test_finish_story_keeps_a_description_already_in_the_prompt_once() -> None:
     assert story.segments[0].duration_seconds == 6
 
 
+def test_finish_story_style_already_there_in_another_case_is_not_added_again() -> None:
+    story = finish_story(
+        draft(("Leo sails.", "A Pastel boat."), ("Home.", "A harbour")),
+        style="pastel",
+        given=[],
+        duration_seconds=None,
+    )
+    prompts = [s.visual_prompt for s in story.segments]
+    assert prompts == ["A Pastel boat.", "A harbour. Style: pastel."]
+
+
 def test_finish_story_unmentioned_model_characters_go_to_the_first_segment() -> None:
     story = finish_story(
         draft(("Dawn.", "Sunrise."), ("Dusk.", "Sunset."), characters=[("Zed", "a tall robot")]),

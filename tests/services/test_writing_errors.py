@@ -7,7 +7,6 @@ from chat_fakes import completion, connection_error, status_error, writing
 
 from storyreel.containers import Container
 from storyreel.errors import ContentBlockedError, ProviderError, StructuredOutputError
-from storyreel.services.openrouter.errors import parse_retry_after
 from storyreel.settings import Settings
 
 KEY = "sk-or-v1-0123456789abcdef-writing-test-key"
@@ -122,19 +121,3 @@ async def test_writing_connection_errors_are_retryable(container: Container, tim
     assert caught.value.retryable is True
     assert caught.value.status is None
     assert len(fake.calls) == 1  # the SDK owns retries; the service adds none
-
-
-@pytest.mark.parametrize(
-    ("headers", "expected"),
-    [
-        ({"retry-after": "3"}, 3.0),
-        ({"retry-after": "0.5"}, 0.5),
-        ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
-        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),
-        ({"retry-after": "soon"}, None),
-        ({"retry-after": "-4"}, None),
-        ({}, None),
-    ],
-)
-def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
-    assert parse_retry_after(headers) == expected

@@ -1,4 +1,4 @@
-"""Reference images: magic bytes, size limit, missing files, URLs passed through."""
+"""Reference images: data URLs by magic bytes, size limit, missing files, URLs passed through."""
 
 from __future__ import annotations
 
@@ -8,30 +8,11 @@ from pathlib import Path
 import pytest
 
 from storyreel.errors import InputError
-from storyreel.services.openrouter.images import (
-    MAX_IMAGE_BYTES,
-    image_url,
-    image_urls,
-    sniff_image_type,
-)
+from storyreel.services.openrouter.images import MAX_IMAGE_BYTES, image_url, image_urls
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 16
-
-
-@pytest.mark.parametrize(
-    ("head", "mime"),
-    [
-        (PNG, "image/png"),
-        (JPEG, "image/jpeg"),
-        (WEBP, "image/webp"),
-        (b"GIF89a", None),
-        (b"", None),
-    ],
-)
-def test_sniff_image_type(head: bytes, mime: str | None) -> None:
-    assert sniff_image_type(head) == mime
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""Field types shared by the API's request bodies."""
+"""Field types shared by the API's request bodies.
+
+Their bounds are storyreel's input limits (:mod:`storyreel.domain.limits`), stated in the
+OpenAPI document and refused with a 422 before a route runs; the use cases check them too.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from storyreel.domain.text import MAX_STYLE_CHARS, MAX_TEXT_CHARS
+from storyreel.domain.limits import (
+    MAX_CHARACTERS,
+    MAX_IDEAS,
+    MAX_SEGMENTS,
+    MAX_STYLE_CHARS,
+    MAX_TEXT_CHARS,
+    VeoDuration,
+)
+from storyreel.domain.story import Character
 
 # At least one character that Python does not strip: the library refuses blank text, and
 # saying so in the schema keeps clients (and schema-driven tests) from sending it.
@@ -14,3 +26,7 @@ VISIBLE = r"[^\s\x1c-\x1f]"
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=VISIBLE)]
 Style = Annotated[str | None, Field(max_length=MAX_STYLE_CHARS)]
+Segments = Annotated[int, Field(ge=1, le=MAX_SEGMENTS)]
+IdeaCount = Annotated[int, Field(ge=1, le=MAX_IDEAS)]
+Characters = Annotated[list[Character], Field(max_length=MAX_CHARACTERS)]
+Duration = VeoDuration | None

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storyreel.api.fields import Style, Text
+from storyreel.api.fields import Characters, Duration, Segments, Style, Text
 from storyreel.api.problems import not_found
-from storyreel.domain.story import MAX_SEGMENTS, Character, Story, Usage
+from storyreel.domain.story import Story, Usage
 from storyreel.errors import JobError
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
 from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
@@ -29,10 +29,10 @@ class VideoBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     idea: Text | None = None
-    segments: int | None = Field(default=None, ge=1, le=MAX_SEGMENTS)
+    segments: Segments | None = None
     style: Style = None
-    characters: list[Character] = Field(default_factory=list, max_length=6)
-    duration_seconds: Literal[4, 6, 8] | None = None
+    characters: Characters = Field(default_factory=list)
+    duration_seconds: Duration = None
     story: Story | None = None
 
     @model_validator(mode="after")

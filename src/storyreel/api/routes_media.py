@@ -17,16 +17,12 @@ from storyreel.api.dependencies import AppJobRunner, AppJobTasks, AppMediaServic
 from storyreel.api.fields import Text
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.routing import problem_router
-from storyreel.jobs.models import JobStatus
 from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
 
 media_router = problem_router(401, tags=["media"])
 
 # How long DELETE waits for a running job to stop before answering with its state.
 CANCEL_WAIT_S = 10.0
-# A running job whose owner's heartbeat is older than this is taken to be abandoned
-# (the job runner's own default).
-STALE_AFTER_S = 60.0
 
 JobId = Annotated[str, PathParam(min_length=1, max_length=64)]
 
@@ -112,14 +108,14 @@ async def resume_job(
 ) -> views.JobAccepted:
     """Finish a job: re-poll submitted clips (never paying twice), run what never started.
     409 when it is running or has already succeeded."""
-    job = (await asyncio.to_thread(views.find, runner, job_id)).job
-    if tasks.running(job_id) or (
-        job.status is JobStatus.RUNNING and job.owner_alive(stale_after_s=STALE_AFTER_S)
-    ):
-        raise conflict(f"job {job_id} is running; wait for it or cancel it")
-    if job.status is JobStatus.SUCCEEDED:
-        raise conflict(f"job {job_id} has already succeeded; there is nothing to resume")
-    tasks.start(job_id, views.work(runner.resume, job_id))
+    await asyncio.to_thread(views.find, runner, job_id)
+    # The runner decides; its JobError is a 409 (see storyreel.api.problems).
+    job = await asyncio.to_thread(
+        runner.check_resumable, job_id, running_here=tasks.running(job_id)
+    )
+    if not tasks.start(job_id, views.work(runner.resume, job_id)):
+        # Another request started it while this one was checking: it runs here now (409).
+        await asyncio.to_thread(runner.check_resumable, job_id, running_here=True)
     return views.accepted(request, response, job_id, job.status)
 
 

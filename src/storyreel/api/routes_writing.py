@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyreel.api.dependencies import AppScreenwriter
-from storyreel.api.fields import Style, Text
+from storyreel.api.fields import Characters, Duration, IdeaCount, Segments, Style, Text
 from storyreel.api.problems import problem_responses
 from storyreel.api.routing import problem_router
 from storyreel.api.uploads import UploadRoute, save_images, upload_folder
-from storyreel.domain.story import MAX_SEGMENTS, Character
+from storyreel.domain.limits import DEFAULT_IDEAS, DEFAULT_SEGMENTS
 from storyreel.services.openrouter.images import MAX_IMAGES
 from storyreel.services.openrouter.models import (
     CharacterAnalysis,
@@ -23,7 +23,6 @@ from storyreel.services.openrouter.models import (
     Meme,
     WrittenStory,
 )
-from storyreel.services.openrouter.writing import MAX_IDEAS
 
 # 502/504: the model failed or timed out; 429: its rate limit; 401 when a token is set.
 writing_router = problem_router(401, 429, 502, 504, tags=["writing"])
@@ -40,10 +39,10 @@ class StoryBody(_Body):
     """Arguments of ``Screenwriter.build_story``."""
 
     idea: Text
-    segments: int = Field(default=5, ge=1, le=MAX_SEGMENTS)
+    segments: Segments = DEFAULT_SEGMENTS
     style: Style = None
-    characters: list[Character] = Field(default_factory=list, max_length=6)
-    duration_seconds: Literal[4, 6, 8] | None = None
+    characters: Characters = Field(default_factory=list)
+    duration_seconds: Duration = None
 
 
 class MemeBody(_Body):
@@ -64,7 +63,7 @@ class IdeasBody(_Body):
     """Arguments of ``Screenwriter.trending_ideas``."""
 
     niche: Text
-    count: int = Field(default=5, ge=1, le=MAX_IDEAS)
+    count: IdeaCount = DEFAULT_IDEAS
 
 
 @writing_router.post("/stories", response_model=WrittenStory, summary="Write a story")
@@ -108,7 +107,11 @@ async def post_ideas(body: IdeasBody, screenwriter: AppScreenwriter) -> IdeaList
 async def post_characters(
     images: Annotated[
         list[UploadFile],
-        File(description="1-10 PNG, JPEG or WebP images.", min_length=1, max_length=MAX_IMAGES),
+        File(
+            description=f"1-{MAX_IMAGES} PNG, JPEG or WebP images.",
+            min_length=1,
+            max_length=MAX_IMAGES,
+        ),
     ],
     screenwriter: AppScreenwriter,
 ) -> CharacterAnalysis:

@@ -22,7 +22,8 @@ from storyreel.api.auth import check_token
 from storyreel.api.dependencies import app_container
 from storyreel.api.problems import ApiProblem, problem_response
 from storyreel.api.routing import Handler, ProblemRoute
-from storyreel.services.openrouter.images import MAX_IMAGES, sniff_image_type
+from storyreel.files import sniff_image_type
+from storyreel.services.openrouter.images import MAX_IMAGES
 from storyreel.settings import Settings
 
 _SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from storyreel.cli.options import CharacterFiles, Segments, Style
-from storyreel.cli.state import emit_json, state, stderr_console
+from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
+from storyreel.domain.limits import DEFAULT_SEGMENTS
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
+    from storyreel.jobs.costs import CostEstimate
     from storyreel.jobs.journal import ProgressCallback
     from storyreel.jobs.manifest import Manifest
-    from storyreel.jobs.runner import CostEstimate
     from storyreel.settings import Settings
 
 # Exit statuses of make and resume, by the job's outcome.
@@ -30,7 +31,7 @@ _YES_HELP = "Do not ask before spending more than video.confirm_above_usd."
 def make(
     ctx: typer.Context,
     idea: Annotated[str, typer.Argument(help="What the video is about.")],
-    segments: Segments = 5,
+    segments: Segments = DEFAULT_SEGMENTS,
     style: Style = None,
     characters: CharacterFiles = None,
     out: Annotated[
@@ -47,22 +48,23 @@ def make(
     paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 130 interrupted.
     """
     from storyreel.cli.characters_file import load_characters
-    from storyreel.domain.story import MAX_SEGMENTS
-    from storyreel.errors import InputError
-    from storyreel.jobs.runner import prepare_out_dir
+    from storyreel.jobs.folders import prepare_out_dir
 
-    if not 1 <= segments <= MAX_SEGMENTS:
-        raise InputError(f"--segments must be between 1 and {MAX_SEGMENTS}, got {segments}")
-    if not idea.strip():
-        raise InputError("the idea is empty: say what the video is about")
     cast = load_characters(characters or [])
     cli = state(ctx)
     if out is not None:
-        prepare_out_dir(out)  # an unwritable folder is reported before anything is spent
+        prepare_out_dir(out)  # an unwritable folder is reported before the cost is shown
     container = cli.container()
     runner = container.job_runner()
-    _confirm(runner.estimate(segments=segments), cli.settings(), yes, what="the clips")
-    job = runner.create(idea, segments=segments, style=style, characters=cast, out_dir=out)
+    # The runner checks the input, then asks before the job exists.
+    job = runner.create(
+        idea,
+        segments=segments,
+        style=style,
+        characters=cast,
+        out_dir=out,
+        approve=lambda cost: _confirm(cost, cli.settings(), yes, what="the clips"),
+    )
     stderr_console().print(f"job {job.id} → {job.out_dir}")
     manifest = _run(
         container, job.id, segments, lambda progress: runner.run(job.id, progress=progress)
@@ -141,23 +143,14 @@ def _run(
     start: Callable[[ProgressCallback], Awaitable[Manifest]],
 ) -> Manifest:
     """Run the job with a live display; Ctrl-C leaves it resumable and exits 130."""
-    import asyncio
-
     from storyreel.cli.jobs_views import JobProgress
 
     async def main() -> Manifest:
-        from storyreel.containers import aclose_container
-
-        try:
-            with JobProgress(clips) as display:
-                return await start(display.update)
-        finally:
-            # Close the async clients in the loop that opened their connections (this also
-            # closes the job store).
-            await aclose_container(container)
+        with JobProgress(clips) as display:
+            return await start(display.update)
 
     try:
-        return asyncio.run(main())
+        return run_then_close(container, main)
     except KeyboardInterrupt:
         stderr_console().print(
             f"Interrupted. Job {job_id} is saved; finish it with: storyreel resume {job_id}"

@@ -13,10 +13,10 @@ from storyreel.cli.state import stderr_console, stdout_console
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from storyreel.jobs.costs import CostEstimate
     from storyreel.jobs.journal import ProgressEvent
     from storyreel.jobs.manifest import Manifest
     from storyreel.jobs.models import JobRecord
-    from storyreel.jobs.runner import CostEstimate
 
 _DONE = frozenset({"done", "skipped", "failed", "waiting"})
 _STYLE = {

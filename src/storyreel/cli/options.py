@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-Segments = Annotated[int, typer.Option("--segments", "-n", help="Clips, 1 to 20.")]
+from storyreel.domain.limits import MAX_SEGMENTS
+
+Segments = Annotated[int, typer.Option("--segments", "-n", help=f"Clips, 1 to {MAX_SEGMENTS}.")]
 Style = Annotated[
     str | None, typer.Option("--style", help="Visual style put in every clip prompt.")
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
     from storyreel.containers import Container
     from storyreel.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -51,6 +54,22 @@ class CliState:
 
             close_container(self._container)
             self._container = None
+
+
+def run_then_close(container: Container, main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main()`` on a fresh event loop, then close the container's async clients in
+    that same loop, the one that opened their connections (this also closes the job store)."""
+    import asyncio
+
+    async def run() -> T:
+        from storyreel.containers import aclose_container
+
+        try:
+            return await main()
+        finally:
+            await aclose_container(container)
+
+    return asyncio.run(run())
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from storyreel.cli.options import CharacterFiles, Segments, Style
-from storyreel.cli.state import emit_json, state, stderr_console
+from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
+from storyreel.domain.limits import DEFAULT_IDEAS, DEFAULT_SEGMENTS, MAX_IDEAS
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -22,20 +23,13 @@ _JSON_HELP = "Print one JSON document (its fields are listed above) instead of t
 
 def _write(cli: CliState, activity: str, call: Callable[[], Awaitable[R]]) -> R:
     """Run one wired writing call on a fresh event loop, closing the clients inside it."""
-    import asyncio
-
     container = cli.container()  # builds and wires the container the entry points use
 
     async def run() -> R:
-        from storyreel.containers import aclose_container
+        with stderr_console().status(f"{activity}…"):
+            return await call()
 
-        try:
-            with stderr_console().status(f"{activity}…"):
-                return await call()
-        finally:
-            await aclose_container(container)
-
-    return asyncio.run(run())
+    return run_then_close(container, run)
 
 
 def _output(result: BaseModel, json_output: bool, render: Callable[[Any], None]) -> None:
@@ -48,7 +42,7 @@ def _output(result: BaseModel, json_output: bool, render: Callable[[Any], None])
 def story(
     ctx: typer.Context,
     idea: Annotated[str, typer.Argument(help="What the story is about.")],
-    segments: Segments = 5,
+    segments: Segments = DEFAULT_SEGMENTS,
     style: Style = None,
     characters: CharacterFiles = None,
     duration: Annotated[
@@ -123,7 +117,9 @@ def content(
 def ideas(
     ctx: typer.Context,
     niche: Annotated[str, typer.Argument(help="The niche or audience, e.g. 'home cooking'.")],
-    count: Annotated[int, typer.Option("--count", "-n", help="Ideas, 1 to 20.")] = 5,
+    count: Annotated[
+        int, typer.Option("--count", "-n", help=f"Ideas, 1 to {MAX_IDEAS}.")
+    ] = DEFAULT_IDEAS,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Propose video ideas likely to trend in NICHE.

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-VEO_DURATIONS: tuple[int, ...] = (4, 6, 8)
-MAX_SEGMENTS = 20
+from storyreel.domain.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_LOGLINE_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SEGMENTS,
+    MAX_TITLE_CHARS,
+    VEO_DURATIONS,
+    VeoDuration,
+)
 
-VeoDuration = Literal[4, 6, 8]
+# Re-exported: these limits were first defined here.
+__all__ = ["MAX_SEGMENTS", "VEO_DURATIONS", "Character", "Segment", "Story", "Usage", "VeoDuration"]
 
 
 class Usage(BaseModel):
@@ -32,8 +38,8 @@ class Character(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=80)
-    description: str = Field(min_length=1, max_length=600)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS)
 
 
 class Segment(BaseModel):
@@ -48,12 +54,12 @@ class Segment(BaseModel):
 
 
 class Story(BaseModel):
-    """A titled story in 1..20 segments, indexed from 1."""
+    """A titled story in 1..MAX_SEGMENTS segments, indexed from 1."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    logline: str = Field(min_length=1, max_length=600)
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+    logline: str = Field(min_length=1, max_length=MAX_LOGLINE_CHARS)
     style: str | None = None
     characters: list[Character] = Field(default_factory=list)
     segments: list[Segment] = Field(min_length=1, max_length=MAX_SEGMENTS)
@@ -68,3 +74,8 @@ class Story(BaseModel):
     @property
     def total_seconds(self) -> int:
         return sum(segment.duration_seconds for segment in self.segments)
+
+    def to_story(self) -> Story:
+        """A plain, freshly validated Story: what a subclass adds (such as the usage of a
+        written story) is left out, e.g. to save it for filming."""
+        return Story.model_validate(self.model_dump(include=set(Story.model_fields)))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from storyreel.domain.limits import MAX_STYLE_CHARS, MAX_TEXT_CHARS, MAX_VIDEO_PROMPT_CHARS
 from storyreel.errors import InputError
 
-MAX_TEXT_CHARS = 4000
-MAX_STYLE_CHARS = 300
-# A clip prompt carries its characters' descriptions verbatim, so it may be far longer than an
-# idea; the bound only keeps a runaway input from being sent.
-MAX_VIDEO_PROMPT_CHARS = 20_000
+# Re-exported: these limits were first defined here.
+__all__ = [
+    "MAX_STYLE_CHARS",
+    "MAX_TEXT_CHARS",
+    "MAX_VIDEO_PROMPT_CHARS",
+    "checked_text",
+    "optional_text",
+]
 
 
 def checked_text(value: object, what: str, limit: int = MAX_TEXT_CHARS) -> str:

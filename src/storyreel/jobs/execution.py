@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from storyreel.domain.limits import DEFAULT_SEGMENTS
 from storyreel.domain.story import Character, Story, Usage
 from storyreel.errors import JobError, StoryreelError
 from storyreel.jobs.cinematographer import Cinematographer
@@ -38,7 +39,6 @@ from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SEGMENTS = 5
 INTERRUPTED_REASON = "interrupted; resume the job to finish it"
 
 
@@ -76,9 +76,11 @@ class Execution:
         self._watch_interval_s = watch_interval_s
         self._heartbeat_s = heartbeat_s
 
-    async def run(self, job: JobRecord, report: ProgressCallback) -> Manifest:
-        """The job's manifest. A cancel request ends it as "cancelled"; cancelling the
-        calling task puts the job back in the queue (resumable) and re-raises."""
+    async def run(self, job: JobRecord, report: ProgressCallback | None = None) -> Manifest:
+        """The job's manifest; ``report`` sees its progress. A cancel request ends it as
+        "cancelled"; cancelling the calling task puts the job back in the queue (resumable)
+        and re-raises. One Execution may run many jobs, one after another or at once."""
+        report = report or _ignore
         with job_context(job.id):
             pipeline = asyncio.ensure_future(self._pipeline(job, report))
             watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
@@ -144,7 +146,7 @@ class Execution:
             report(ProgressEvent(STORY_STEP, "failed", detail=str(exc)))
             return None
         usage = written.usage if isinstance(written, WrittenStory) else Usage()
-        story = Story.model_validate(written.model_dump(exclude={"usage"}))
+        story = written.to_story()
         # The story is saved in one transaction: from here on a resume never rewrites it.
         self._store.update(
             job.id,
@@ -208,3 +210,7 @@ def finish_job(
         "".join(f"; {failure.step}: {failure.reason}" for failure in manifest.failures),
     )
     return manifest
+
+
+def _ignore(event: ProgressEvent) -> None:
+    """A progress callback that shows nothing."""

@@ -266,7 +266,7 @@ def _convert_to_png(path: Path) -> None:
     """Keep the folder's contract (``thumbnail.png``) when the model answered with a JPEG."""
     from PIL import Image
 
-    from storyreel.services.google.files import write_atomic
+    from storyreel.files import write_atomic
 
     with Image.open(path) as image:
         buffer = io.BytesIO()

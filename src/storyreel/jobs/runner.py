@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from storyreel.domain.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Story
-from storyreel.domain.text import MAX_STYLE_CHARS, checked_text, optional_text
-from storyreel.errors import InputError, JobError
+from storyreel.domain.limits import (
+    DEFAULT_SEGMENTS,
+    MAX_STYLE_CHARS,
+    check_characters,
+    check_duration,
+    check_segments,
+)
+from storyreel.domain.story import Character, Story
+from storyreel.domain.text import checked_text, optional_text
+from storyreel.errors import JobError
 from storyreel.jobs.cinematographer import Cinematographer
-from storyreel.jobs.execution import DEFAULT_SEGMENTS, Execution, StoryWriter, finish_job
-from storyreel.jobs.journal import ProgressCallback, ProgressEvent
-from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest, estimate_cost_usd
+from storyreel.jobs.costs import CostEstimate, cost_of, remaining_seconds
+from storyreel.jobs.execution import Execution, StoryWriter, finish_job
+from storyreel.jobs.folders import prepare_out_dir
+from storyreel.jobs.journal import ProgressCallback
+from storyreel.jobs.manifest import STORY_FILENAME, Manifest
 from storyreel.jobs.models import (
     STORY_STEP,
     JobInput,
@@ -32,17 +39,8 @@ from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# CostEstimate, prepare_out_dir and DEFAULT_SEGMENTS are re-exported for older importers.
 __all__ = ["DEFAULT_SEGMENTS", "CostEstimate", "JobRunner", "StoryWriter", "prepare_out_dir"]
-
-
-@dataclass(frozen=True)
-class CostEstimate:
-    """Seconds of video to generate and their price; ``usd`` is None when the model's
-    price is not configured."""
-
-    seconds: int
-    usd: float | None
-    model: str
 
 
 class JobRunner:
@@ -66,13 +64,17 @@ class JobRunner:
         stale_after_s: float = 60.0,
     ) -> None:
         self._store = store
-        self._writer = screenwriter
-        self._cinematographer = cinematographer
         self._settings = settings
         self._owner = owner or this_process()
-        self._watch_interval_s = watch_interval_s
-        self._heartbeat_s = heartbeat_s
         self._stale_after_s = stale_after_s
+        self._execution = Execution(
+            store,
+            screenwriter,
+            cinematographer,
+            settings,
+            watch_interval_s=watch_interval_s,
+            heartbeat_s=heartbeat_s,
+        )
 
     # Creating (nothing runs yet).
 
@@ -85,30 +87,30 @@ class JobRunner:
         characters: Sequence[Character] = (),
         duration_seconds: int | None = None,
         out_dir: Path | None = None,
+        approve: Callable[[CostEstimate], None] | None = None,
     ) -> JobRecord:
-        """A ``queued`` job that will write a story from ``idea`` and film it."""
+        """A ``queued`` job that will write a story from ``idea`` and film it. Every input is
+        checked here (InputError); then ``approve``, when given, sees the cost estimate and
+        may raise to stop before the job exists."""
         idea = checked_text(idea, "the idea")
         style = optional_text(style, "the style", MAX_STYLE_CHARS)
-        count = DEFAULT_SEGMENTS if segments is None else segments
-        if not 1 <= count <= MAX_SEGMENTS:
-            raise InputError(f"segments must be between 1 and {MAX_SEGMENTS}, got {count}")
-        duration = (
-            self._settings.video.duration_seconds if duration_seconds is None else duration_seconds
-        )
-        if duration not in VEO_DURATIONS:
-            raise InputError(f"duration_seconds must be 4, 6 or 8, got {duration}")
+        count = check_segments(DEFAULT_SEGMENTS if segments is None else segments)
+        default = self._settings.video.duration_seconds
+        duration = check_duration(default if duration_seconds is None else duration_seconds)
         spec = JobInput(
             idea=idea,
             segments=count,
             style=style,
-            characters=list(characters),
+            characters=check_characters(characters),
             duration_seconds=duration,
         )
+        if approve is not None:
+            approve(cost_of(self._settings, count * duration))
         return self._create(spec, None, out_dir, count * duration)
 
     def create_from_story(self, story: Story, *, out_dir: Path | None = None) -> JobRecord:
         """A ``queued`` job that films a ready story (its story step is already done)."""
-        story = Story.model_validate(story.model_dump(exclude={"usage"}))
+        story = story.to_story()
         return self._create(JobInput(story=story), story, out_dir, story.total_seconds)
 
     def _create(
@@ -125,7 +127,7 @@ class JobRunner:
             out_dir=str(folder),
             owner=self._owner,
             story=story,
-            estimated_cost_usd=estimate_cost_usd(self._settings, seconds),
+            estimated_cost_usd=cost_of(self._settings, seconds).usd,
         )
         self._store.create(job, [story_step])
         logger.info("job %s created in %s", job_id, folder)
@@ -146,31 +148,23 @@ class JobRunner:
         open_jobs = self._store.list_jobs(statuses=[JobStatus.QUEUED, JobStatus.RUNNING])
         return [job for job in open_jobs if not job.owner_alive(stale_after_s=self._stale_after_s)]
 
-    def estimate(self, *, segments: int, duration_seconds: int | None = None) -> CostEstimate:
-        """The cost of filming ``segments`` clips, before a job exists."""
-        seconds = segments * (duration_seconds or self._settings.video.duration_seconds)
-        return self._cost(seconds)
-
     def remaining_cost(self, job_id: str) -> CostEstimate:
         """The cost of what resuming the job would still submit."""
         job = self._store.get(job_id)
-        if job.story is None:
-            count = job.input.segments or DEFAULT_SEGMENTS
-            return self.estimate(segments=count, duration_seconds=job.input.duration_seconds)
-        steps = {step.index: step for step in self._store.steps(job_id) if step.index}
-        again = {StepStatus.PENDING} | (
-            {StepStatus.UNKNOWN} if self._settings.video.resubmit_on_unknown else set()
-        )
-        seconds = sum(
-            segment.duration_seconds
-            for segment in job.story.segments
-            if segment.index not in steps or steps[segment.index].status in again
-        )
-        return self._cost(seconds)
+        seconds = remaining_seconds(job, self._store.steps(job_id), self._settings)
+        return cost_of(self._settings, seconds)
 
-    def _cost(self, seconds: int) -> CostEstimate:
-        model = self._settings.google.video_model
-        return CostEstimate(seconds, estimate_cost_usd(self._settings, seconds), model)
+    def check_resumable(self, job_id: str, *, running_here: bool = False) -> JobRecord:
+        """The job, if resuming it now would do something; else a JobError saying why: it is
+        running (in a live process, or here: ``running_here``, for a host running jobs as
+        tasks) or has already succeeded. An unknown job is a JobError too."""
+        job = self._store.get(job_id)
+        if running_here or self._running_live(job):
+            where = "this process" if running_here else f"process {job.owner}"
+            raise JobError(f"job {job_id} is running in {where}; wait for it or cancel it")
+        if job.status is JobStatus.SUCCEEDED:
+            raise JobError(f"job {job_id} has already succeeded; there is nothing to resume")
+        return job
 
     # Running.
 
@@ -192,10 +186,11 @@ class JobRunner:
     async def resume(self, job_id: str, *, progress: ProgressCallback | None = None) -> Manifest:
         """Finish a job: skip what succeeded, re-poll submitted operations (never submitting
         them again), submit only what never started, and (per ``video.resubmit_on_unknown``)
-        what may not have reached Google. Clears an earlier cancel request."""
-        job = self._store.get(job_id)
-        if job.status is JobStatus.RUNNING and job.owner_alive(stale_after_s=self._stale_after_s):
-            raise JobError(f"job {job_id} is running in process {job.owner}; wait or cancel it")
+        what may not have reached Google. Clears an earlier cancel request. A job that has
+        succeeded only gets its manifest rewritten; a running one is a JobError."""
+        if self._store.get(job_id).status is JobStatus.SUCCEEDED:
+            return self._finish(job_id, [])
+        job = self.check_resumable(job_id)
         if job.cancel_requested:
             job = self._store.update(job_id, cancel_requested=False)
         return await self._execute(job, progress)
@@ -208,7 +203,7 @@ class JobRunner:
         if job.final:
             return job
         job = self._store.update(job_id, cancel_requested=True)
-        if job.status is JobStatus.RUNNING and job.owner_alive(stale_after_s=self._stale_after_s):
+        if self._running_live(job):
             return job
         claimed = self._store.claim(
             job_id, self._owner, expected_status=job.status, expected_owner=job.owner
@@ -225,36 +220,12 @@ class JobRunner:
             raise JobError(f"job {job.id} was just started by another process")
         if claimed.cancel_requested:
             return self._finish(job.id, ["cancelled"])
-        execution = Execution(
-            self._store,
-            self._writer,
-            self._cinematographer,
-            self._settings,
-            watch_interval_s=self._watch_interval_s,
-            heartbeat_s=self._heartbeat_s,
-        )
-        return await execution.run(claimed, progress or _ignore)
+        return await self._execution.run(claimed, progress)
 
     def _finish(self, job_id: str, reasons: Sequence[str]) -> Manifest:
         return finish_job(self._store, self._settings, job_id, reasons)
 
-
-def prepare_out_dir(folder: Path) -> Path:
-    """Create the job folder and prove it is writable; an absolute path."""
-    try:
-        folder = folder.expanduser().resolve()
-        if (folder / MANIFEST_FILENAME).exists():
-            raise InputError(f"{folder} already holds a job ({MANIFEST_FILENAME}); choose another")
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"cannot write to the output folder {str(folder)!r}: "
-            f"{getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    return folder
-
-
-def _ignore(event: ProgressEvent) -> None:
-    """A progress callback that shows nothing."""
+    def _running_live(self, job: JobRecord) -> bool:
+        """Whether a process that is still alive runs the job."""
+        alive = job.owner_alive(stale_after_s=self._stale_after_s)
+        return job.status is JobStatus.RUNNING and alive

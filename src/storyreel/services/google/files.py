@@ -1,36 +1,26 @@
-"""Media file checks by magic bytes, atomic writes, and cheap probes of size and duration."""
+"""Media files on disk: saving what Google made, and cheap probes of size and duration."""
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import io
 import logging
-import os
-import tempfile
 from pathlib import Path
+
+from storyreel.errors import InputError
+from storyreel.files import is_mp4, write_atomic
 
 logger = logging.getLogger(__name__)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
 
-
-def is_mp4(data: bytes) -> bool:
-    """Whether ``data`` starts like an ISO base media file (MP4): an ``ftyp`` box at offset 4."""
-    if len(data) < 12 or data[4:8] != b"ftyp":
-        return False
-    box_size = int.from_bytes(data[0:4], "big")
-    # A real ftyp box holds at least its header and the major brand.
-    return box_size == 1 or box_size >= 12
-
-
-def image_mime_type(data: bytes) -> str | None:
-    """``image/png`` or ``image/jpeg`` from the magic bytes, else None."""
-    if data.startswith(PNG_MAGIC):
-        return "image/png"
-    if data.startswith(JPEG_MAGIC):
-        return "image/jpeg"
-    return None
+async def save_media(dest: Path, data: bytes, *, what: str, operation: str | None = None) -> None:
+    """Write ``data`` to ``dest`` atomically off the event loop; an unwritable ``dest`` is an
+    InputError that says, for a clip, that ``operation`` can be polled again to fetch it."""
+    try:
+        await asyncio.to_thread(write_atomic, dest, data)
+    except OSError as exc:
+        again = f"; operation {operation} can be polled again to fetch it" if operation else ""
+        raise InputError(f"cannot write {what} to {dest}: {exc.strerror or exc}{again}") from exc
 
 
 def image_size(data: bytes) -> tuple[int, int]:
@@ -46,41 +36,6 @@ def image_size(data: bytes) -> tuple[int, int]:
     except (UnidentifiedImageError, OSError) as exc:
         raise ValueError(f"unreadable image: {exc}") from None
     return int(width), int(height)
-
-
-def write_atomic(dest: Path, data: bytes) -> None:
-    """Write ``data`` to ``dest`` so that readers see the old file or the whole new one.
-
-    The bytes go to a temporary file in the same folder (same filesystem, so the rename
-    is atomic), are fsynced, then replace ``dest``. A failure leaves no temporary file.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(dest.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a folder be opened.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def mp4_duration(path: Path) -> float | None:
@@ -101,4 +56,5 @@ def mp4_duration(path: Path) -> float | None:
     return None
 
 
-__all__ = ["image_mime_type", "image_size", "is_mp4", "mp4_duration", "write_atomic"]
+# is_mp4 lives in storyreel.files; tests/api and tests/testing still import it from here.
+__all__ = ["image_size", "is_mp4", "mp4_duration", "save_media"]

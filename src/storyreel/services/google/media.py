@@ -9,24 +9,22 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS, checked_text
-from storyreel.errors import ConfigError, InputError, ProviderError
+from storyreel.errors import ConfigError, ProviderError
 from storyreel.services.google import errors as gerr
-from storyreel.services.google.files import image_size, mp4_duration, write_atomic
+from storyreel.services.google.files import mp4_duration, save_media
 from storyreel.services.google.models import ImageResult, VideoRequest, VideoResult
 from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
 from storyreel.services.google.polling import PollSchedule, poll_until_done
 from storyreel.services.google.protocol import GenaiClient
-from storyreel.services.google.results import OperationFailed, image_payload, video_payload
+from storyreel.services.google.results import OperationFailed, video_payload
+from storyreel.services.google.thumbnails import IMAGE_ASPECT_RATIOS, make_thumbnail
+from storyreel.services.google.video_calls import VIDEO_ASPECT_RATIOS, video_call, video_request
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
     from google.genai import types
 
 logger = logging.getLogger(__name__)
-
-VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
-IMAGE_ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 
 
 class SubmitOutcomeUnknown(ProviderError):
@@ -61,23 +59,11 @@ class MediaService:
         self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
     ) -> VideoRequest:
         """A VideoRequest for ``prompt``, the rest from ``settings.video``."""
-        video = self._settings.video
-        prompt = checked_text(prompt, "the video prompt", MAX_VIDEO_PROMPT_CHARS)
-        duration = video.duration_seconds if duration_seconds is None else duration_seconds
-        if duration not in (4, 6, 8):
-            raise InputError(f"Veo makes clips of 4, 6 or 8 seconds, not {duration}")
-        ratio = aspect_ratio or video.aspect_ratio
-        if ratio not in VIDEO_ASPECT_RATIOS:
-            raise InputError(
-                f"Veo makes clips in {' or '.join(VIDEO_ASPECT_RATIOS)}, not {ratio!r}"
-            )
-        return VideoRequest(
-            prompt=prompt,
-            duration_seconds=duration,
-            aspect_ratio=ratio,
-            resolution=video.resolution,
-            negative_prompt=video.negative_prompt,
-            generate_audio=video.generate_audio,
+        return video_request(
+            self._settings.video,
+            prompt,
+            duration_seconds=duration_seconds,
+            aspect_ratio=aspect_ratio,
         )
 
     async def submit_video(
@@ -100,7 +86,7 @@ class MediaService:
         submit of unknown outcome.
         """
         self._require_vertex(label)
-        source, config = self._video_call(request)
+        source, config = video_call(request, output_gcs_uri=self._settings.video.output_gcs_uri)
         try:
             operation = await send_paid(
                 lambda: self._client.aio.models.generate_videos(
@@ -158,49 +144,16 @@ class MediaService:
     async def generate_thumbnail(
         self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
     ) -> ImageResult:
-        """Generate one image with the image model and write it (PNG or JPEG) to ``dest``."""
-        from google.genai import types
-
-        if not prompt.strip():
-            raise InputError("the thumbnail prompt is empty")
-        ratio = aspect_ratio or self._settings.video.aspect_ratio
-        if ratio not in IMAGE_ASPECT_RATIOS:
-            choices = ", ".join(IMAGE_ASPECT_RATIOS)
-            raise InputError(f"unsupported image aspect ratio {ratio!r}: use one of {choices}")
-        config = types.GenerateContentConfig(
-            response_modalities=["IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio=ratio),
-            # Each image is billed: the client's retry policy must not repeat it blindly.
-            http_options=no_sdk_retries(),
+        """Generate one image with the image model and write it (PNG or JPEG) to ``dest``;
+        ``aspect_ratio`` defaults to ``video.aspect_ratio``."""
+        return await make_thumbnail(
+            self._client,
+            model=self._settings.google.image_model,
+            prompt=prompt,
+            dest=dest,
+            aspect_ratio=aspect_ratio or self._settings.video.aspect_ratio,
+            retry=self._paid_retry,
         )
-        what = "the thumbnail"
-        try:
-            response = await send_paid(
-                lambda: self._client.aio.models.generate_content(
-                    model=self._settings.google.image_model, contents=prompt.strip(), config=config
-                ),
-                retry=self._paid_retry,
-                what=f"making {what}",
-                label=what,
-            )
-        except MaybeBilled as maybe:
-            raise ProviderError(
-                f"{maybe.error}. Google may have made (and billed) the image; it was not "
-                "requested again",
-                provider=gerr.PROVIDER,
-                status=maybe.error.status if isinstance(maybe.error, ProviderError) else None,
-                retryable=True,
-            ) from maybe.__cause__
-        payload = image_payload(response, what=what)
-        try:
-            width, height = image_size(payload.data)
-        except ValueError as exc:
-            raise ProviderError(
-                f"the image for {what} could not be read ({exc}); nothing was saved",
-                provider=gerr.PROVIDER,
-            ) from exc
-        await _write(dest, payload.data, what=what)
-        return ImageResult(path=dest, mime_type=payload.mime_type, width=width, height=height)
 
     def _require_vertex(self, label: str) -> None:
         if not self._settings.google.vertexai:
@@ -210,30 +163,6 @@ class MediaService:
                 "STORYREEL_GOOGLE__VERTEXAI=true) with GOOGLE_STUDIO_API_KEY (express mode) or "
                 "google.project and Application Default Credentials"
             )
-
-    def _video_call(
-        self, request: VideoRequest
-    ) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
-        from google.genai import types
-
-        image = None
-        if request.first_frame is not None:
-            image = types.Image(
-                image_bytes=request.first_frame, mime_type=request.first_frame_mime or "image/png"
-            )
-        source = types.GenerateVideosSource(prompt=request.prompt, image=image)
-        config = types.GenerateVideosConfig(
-            aspect_ratio=request.aspect_ratio,
-            duration_seconds=request.duration_seconds,
-            resolution=request.resolution,
-            negative_prompt=request.negative_prompt,
-            generate_audio=request.generate_audio,
-            number_of_videos=1,
-            output_gcs_uri=self._settings.video.output_gcs_uri,
-            # A paid call: the client's retry policy must never repeat it blindly.
-            http_options=no_sdk_retries(),
-        )
-        return source, config
 
     async def _save_video(
         self, finished: types.GenerateVideosOperation, operation: str, dest: Path, label: str
@@ -246,18 +175,10 @@ class MediaService:
                     provider=gerr.PROVIDER,
                 )
             return VideoResult(dest, operation, 0, None, payload.uri)
-        await _write(dest, payload.data, what=label, operation=operation)
+        await save_media(dest, payload.data, what=label, operation=operation)
         duration = await asyncio.to_thread(mp4_duration, dest)
         logger.info("%s: saved %d bytes to %s", label, len(payload.data), dest)
         return VideoResult(dest, operation, len(payload.data), duration, payload.uri)
-
-
-async def _write(dest: Path, data: bytes, *, what: str, operation: str | None = None) -> None:
-    try:
-        await asyncio.to_thread(write_atomic, dest, data)
-    except OSError as exc:
-        again = f"; operation {operation} can be polled again to fetch it" if operation else ""
-        raise InputError(f"cannot write {what} to {dest}: {exc.strerror or exc}{again}") from exc
 
 
 def _unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:
@@ -272,6 +193,8 @@ def _unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:
 
 
 __all__ = [
+    "IMAGE_ASPECT_RATIOS",
+    "VIDEO_ASPECT_RATIOS",
     "GenaiClient",
     "ImageResult",
     "MediaService",

@@ -68,14 +68,15 @@ async def send_paid(
         try:
             return await call()
         except Exception as exc:
-            failure = gerr.submit_failure(exc, what=what)
-            if failure.unknown:
-                raise MaybeBilled(failure.error) from exc
-            error = failure.error
+            outcome = gerr.classify(exc)
+            error = gerr.to_error(exc, what=what)
+            if outcome is gerr.Outcome.AMBIGUOUS:
+                raise MaybeBilled(error) from exc
             delay = next(delays)
             if isinstance(error, ProviderError) and error.retry_after_s is not None:
                 delay = error.retry_after_s
-            if not failure.refused or attempt == retry.attempts or delay > MAX_RETRY_AFTER_S:
+            refused = outcome is gerr.Outcome.REFUSED
+            if not refused or attempt == retry.attempts or delay > MAX_RETRY_AFTER_S:
                 raise error from exc
             logger.info("%s: refused (%s); retrying in %.1f s", label, error, delay)
             if on_refused is not None and isinstance(error, ProviderError):

@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 # Unreadable poll answers in a row before polling gives up with a clear error.
 MAX_MALFORMED_POLLS = 3
+_POLL_THROUGH = frozenset({gerr.Outcome.REFUSED, gerr.Outcome.TRANSIENT})
 
 
 def backoff_delays(initial_s: float, cap_s: float, factor: float = 2.0) -> Iterator[float]:
@@ -60,9 +61,9 @@ async def poll_until_done(
 ) -> OperationT:
     """Call ``poll`` on the schedule until it reports ``done``, and return that answer.
 
-    A poll is idempotent, so throttling, 5xx, network failures and (up to
-    MAX_MALFORMED_POLLS in a row) unreadable answers are polled through until the
-    timeout; other errors are raised at once. ``on_poll(n)`` follows the n-th poll.
+    A poll is idempotent, so REFUSED and TRANSIENT failures (throttling, 5xx, network
+    failures and, up to MAX_MALFORMED_POLLS in a row, unreadable answers) are polled
+    through until the timeout; others are raised at once. ``on_poll(n)`` follows the n-th poll.
     """
     deadline = clock() + schedule.timeout_s
     delays = backoff_delays(schedule.initial_s, schedule.max_s)
@@ -77,7 +78,9 @@ async def poll_until_done(
         try:
             current = await poll()
         except Exception as exc:
-            problem = gerr.transient_poll_problem(exc, what=f"polling {label} ({operation})")
+            if gerr.classify(exc, idempotent=True) not in _POLL_THROUGH:
+                raise gerr.to_error(exc, what=f"polling {label} ({operation})") from exc
+            problem = _problem(exc)
             malformed = malformed + 1 if isinstance(exc, ValueError) else 0
             if malformed >= MAX_MALFORMED_POLLS:
                 raise ProviderError(
@@ -95,6 +98,16 @@ async def poll_until_done(
         malformed = 0
         if current.done:
             return current
+
+
+def _problem(exc: Exception) -> str:
+    # A poll failure worth polling through, in words for the log and the timeout error.
+    status = gerr.api_error_status(exc)
+    if status is not None:
+        return f"HTTP {status}"
+    if isinstance(exc, ValueError):
+        return f"an unreadable answer ({type(exc).__name__})"
+    return type(exc).__name__
 
 
 def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) -> ProviderError:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from storyreel.errors import ContentBlockedError, ProviderError
+from storyreel.files import is_mp4, sniff_image_type
 from storyreel.logs import redact
 from storyreel.services.google.errors import PROVIDER
-from storyreel.services.google.files import image_mime_type, is_mp4
 
 if TYPE_CHECKING:
     from google.genai import types
@@ -27,6 +27,8 @@ BLOCKING_FINISH_REASONS = frozenset(
         "MODEL_ARMOR",
     }
 )
+# A thumbnail is saved as it came; the job folder and the CLI name only these two types.
+THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg"})
 _EXCERPT = 200
 
 
@@ -126,8 +128,8 @@ def image_payload(response: types.GenerateContentResponse, *, what: str) -> Imag
             continue
         if part.inline_data is not None and part.inline_data.data:
             data = part.inline_data.data
-            mime = image_mime_type(data)
-            if mime is None:
+            mime = sniff_image_type(data)
+            if mime is None or mime not in THUMBNAIL_TYPES:
                 declared = part.inline_data.mime_type or "no type"
                 raise ProviderError(
                     f"the image for {what} is neither a PNG nor a JPEG ({declared}, "
@@ -165,6 +167,7 @@ def _enum_name(value: object) -> str:
 
 __all__ = [
     "BLOCKING_FINISH_REASONS",
+    "THUMBNAIL_TYPES",
     "ImagePayload",
     "VideoPayload",
     "image_payload",

@@ -8,20 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from storyreel.errors import InputError
+from storyreel.files import sniff_image_type
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGES = 10
-
-
-def sniff_image_type(head: bytes) -> str | None:
-    """The MIME type of a PNG, JPEG or WebP file from its first bytes, else None."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def image_url(image: str | os.PathLike[str]) -> str:

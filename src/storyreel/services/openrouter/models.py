@@ -6,6 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from storyreel.domain.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_LOGLINE_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TITLE_CHARS,
+    VEO_DURATIONS,
+)
 from storyreel.domain.story import Character, Story, Usage
 
 ContentFormat = Literal["post", "thread", "script", "caption"]
@@ -38,10 +45,10 @@ class _Hashtagged(_Model):
 
 
 class CharacterDraft(_Model):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     description: str = Field(
         min_length=1,
-        max_length=600,
+        max_length=MAX_DESCRIPTION_CHARS,
         description="A visual description (look, age, clothing) every clip will carry verbatim.",
     )
 
@@ -54,25 +61,27 @@ class SegmentDraft(_Model):
         description="A self-contained video prompt: subject, action, setting, camera, style.",
     )
     duration_seconds: int = Field(
-        description="Clip length in seconds: 4, 6 or 8.", json_schema_extra={"enum": [4, 6, 8]}
+        description="Clip length in seconds: 4, 6 or 8.",
+        json_schema_extra={"enum": list(VEO_DURATIONS)},
     )
 
 
 class StoryDraft(_Model):
-    title: str = Field(min_length=1, max_length=200)
-    logline: str = Field(min_length=1, max_length=600, description="The story in one sentence.")
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+    logline: str = Field(
+        min_length=1, max_length=MAX_LOGLINE_CHARS, description="The story in one sentence."
+    )
+    # How many characters the model may invent or list: a bound on its reply, not the
+    # limit on characters a caller gives (MAX_CHARACTERS), which are kept whatever it lists.
     characters: list[CharacterDraft] = Field(max_length=6)
     segments: list[SegmentDraft]
 
 
 class WrittenStory(Story):
-    """A :class:`Story` as written by the LLM, with the tokens it cost."""
+    """A :class:`Story` as written by the LLM, with the tokens it cost
+    (``to_story()`` leaves them out)."""
 
     usage: Usage = Field(default_factory=Usage)
-
-    def to_story(self) -> Story:
-        """The plain story, without the usage (e.g. to save it for filming)."""
-        return Story.model_validate(self.model_dump(exclude={"usage"}))
 
 
 class MemeDraft(_Hashtagged):
@@ -187,14 +196,16 @@ class CharacterProfile(_Model):
     """A character seen in reference images, described so that every clip draws it the same."""
 
     name_hint: str = Field(
-        min_length=1, max_length=80, description="A short name or label for the character."
+        min_length=1,
+        max_length=MAX_NAME_CHARS,
+        description="A short name or label for the character.",
     )
     appearance: str = Field(min_length=1, description="Body, face, hair, skin, apparent age.")
     clothing: str = Field(min_length=1, description="Garments, colours, materials.")
     distinctive_features: str = Field(min_length=1, description="What sets it apart at a glance.")
     visual_description: str = Field(
         min_length=1,
-        max_length=600,
+        max_length=MAX_DESCRIPTION_CHARS,
         description="One self-contained description a video prompt can carry verbatim.",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
+from storyreel.domain.limits import DEFAULT_IDEAS, DEFAULT_SEGMENTS
 from storyreel.domain.story import Character
 from storyreel.services.openrouter.models import (
     CharacterAnalysis,
@@ -29,7 +30,7 @@ class Screenwriter:
         self,
         idea: str,
         *,
-        segments: int = 5,
+        segments: int = DEFAULT_SEGMENTS,
         style: str | None = None,
         characters: Iterable[CharacterLike] | None = None,
         duration_seconds: int | None = None,
@@ -51,7 +52,7 @@ class Screenwriter:
         """A post, thread, script or caption from ``prompt``."""
         return await self._writing.content(prompt, format=format)
 
-    async def trending_ideas(self, niche: str, *, count: int = 5) -> IdeaList:
+    async def trending_ideas(self, niche: str, *, count: int = DEFAULT_IDEAS) -> IdeaList:
         """Ideas likely to trend in ``niche``: the model's judgement, it has no web access."""
         return await self._writing.trending_ideas(niche, count=count)
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from storyreel.domain.story import VEO_DURATIONS, Character, Segment, Story, VeoDuration
+from storyreel.domain.limits import MAX_NAME_CHARS, VEO_DURATIONS, VeoDuration, check_characters
+from storyreel.domain.shots import carried_prompt, mentions
+from storyreel.domain.story import Character, Segment, Story
 from storyreel.errors import InputError
 from storyreel.services.openrouter.models import CharacterProfile, StoryDraft
-
-MAX_GIVEN_CHARACTERS = 10
-# A first word that says nothing about who is meant ("the old fisherman", "Dr Lee").
-_WEAK_FIRST_WORDS = frozenset({"the", "a", "an", "mr", "mrs", "ms", "dr", "sir", "lady", "lord"})
 
 
 def snap_duration(seconds: int) -> int:
@@ -31,9 +28,7 @@ def given_characters(characters: Iterable[Character | CharacterProfile] | None) 
         if not item.name.strip() or not item.description.strip():
             raise InputError("every character needs a name and a description that are not blank")
         result.append(item)
-    if len(result) > MAX_GIVEN_CHARACTERS:
-        raise InputError(f"give at most {MAX_GIVEN_CHARACTERS} characters, got {len(result)}")
-    return _unique_names(result)
+    return _unique_names(check_characters(result))
 
 
 def _unique_names(characters: Sequence[Character]) -> list[Character]:
@@ -43,7 +38,7 @@ def _unique_names(characters: Sequence[Character]) -> list[Character]:
         base = character.name.strip()
         name, number = base, 2
         while name.casefold() in seen:
-            name, number = f"{base[:76]} {number}", number + 1
+            name, number = f"{base[: MAX_NAME_CHARS - 4]} {number}", number + 1
         seen.add(name.casefold())
         unique.append(Character(name=name, description=character.description))
     return unique
@@ -59,41 +54,6 @@ def _merge(given: list[Character], drafted: Iterable[Character]) -> list[Charact
             names.add(name.casefold())
             merged.append(Character(name=name, description=character.description.strip()))
     return merged
-
-
-def _name_pattern(name: str) -> re.Pattern[str]:
-    aliases = [name]
-    words = name.split()
-    if len(words) > 1 and words[0].casefold() not in _WEAK_FIRST_WORDS and len(words[0]) >= 3:
-        aliases.append(words[0])
-    alternatives = "|".join(re.escape(alias) for alias in aliases)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def _with(prompt: str, addition: str) -> str:
-    prompt = prompt.rstrip()
-    if prompt and prompt[-1] not in ".!?":
-        prompt += "."
-    return f"{prompt} {addition}" if prompt else addition
-
-
-def _carry_descriptions(
-    narration: str, prompt: str, characters: list[Character], forced: list[Character]
-) -> str:
-    """Append each featured character's description until no featured one is missing.
-
-    Repeats because an appended description may itself name another character.
-    """
-    patterns = [(character, _name_pattern(character.name)) for character in characters]
-    pending = list(forced)
-    while True:
-        text = f"{narration}\n{prompt}"
-        pending += [c for c, pattern in patterns if pattern.search(text) and c not in pending]
-        missing = [c for c in pending if c.description not in prompt]
-        if not missing:
-            return prompt
-        character = missing[0]
-        prompt = _with(prompt, f"{character.name}: {character.description}")
 
 
 def finish_story(
@@ -112,16 +72,13 @@ def finish_story(
     ordered = sorted(draft.segments, key=lambda segment: segment.index)
     texts = [f"{s.narration}\n{s.visual_prompt}" for s in ordered]
     # A character no segment mentions is placed in the first one, so its look is still fixed.
-    unmentioned = [
-        c for c in characters if not any(_name_pattern(c.name).search(text) for text in texts)
-    ]
+    unmentioned = [c for c in characters if not any(mentions(c, text) for text in texts)]
     segments: list[Segment] = []
     for position, drafted in enumerate(ordered, start=1):
         forced = unmentioned if position == 1 else []
-        prompt = drafted.visual_prompt
-        if style and style not in prompt:
-            prompt = _with(prompt, f"Style: {style}.")
-        prompt = _carry_descriptions(drafted.narration, prompt, characters, forced)
+        prompt = carried_prompt(
+            drafted.narration, drafted.visual_prompt, characters, style, forced=forced
+        )
         segments.append(
             Segment(
                 index=position,

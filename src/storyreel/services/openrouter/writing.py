@@ -7,12 +7,18 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from storyreel.domain.story import MAX_SEGMENTS, VEO_DURATIONS, Character, Usage
-from storyreel.domain.text import (
+from storyreel.domain.limits import (
+    DEFAULT_IDEAS,
+    DEFAULT_SEGMENTS,
+    MAX_IDEAS,
     MAX_STYLE_CHARS,
-    checked_text,
-    optional_text,
+    check_count,
+    check_duration,
+    check_segments,
 )
+from storyreel.domain.shots import with_style
+from storyreel.domain.story import Character, Usage
+from storyreel.domain.text import checked_text, optional_text
 from storyreel.errors import InputError
 from storyreel.services.openrouter.images import image_urls
 from storyreel.services.openrouter.json_schema import flat_schema
@@ -44,14 +50,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_IDEAS = 20
+# The most profiles one analysis returns (a bound on the reply, not on the input).
 MAX_PROFILES = 10
-
-
-def _count(value: object, what: str, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise InputError(f"{what} must be a whole number from 1 to {high}, got {value!r}")
-    return value
 
 
 def _exactly(field: str, count: int) -> Any:
@@ -96,23 +96,24 @@ class WritingService:
         self,
         idea: str,
         *,
-        segments: int = 5,
+        segments: int = DEFAULT_SEGMENTS,
         style: str | None = None,
         characters: Iterable[Character | CharacterProfile] | None = None,
         duration_seconds: int | None = None,
     ) -> WrittenStory:
-        """A story in exactly ``segments`` (1..20) clips.
+        """A story in exactly ``segments`` (1..MAX_SEGMENTS) clips.
 
         Every clip prompt that features a character (its name appears in the narration or
         the prompt) carries that character's description verbatim, each character is in at
         least one prompt, ``style`` is in every prompt, and durations are 4, 6 or 8 seconds
-        (``duration_seconds`` for all when given). Given ``characters`` are kept as they are.
+        (``duration_seconds`` for all when given). Given ``characters`` (at most
+        MAX_CHARACTERS) are kept as they are.
         """
         idea = checked_text(idea, "idea")
-        count = _count(segments, "segments", MAX_SEGMENTS)
+        count = check_segments(segments)
         style = optional_text(style, "style", MAX_STYLE_CHARS)
-        if duration_seconds is not None and duration_seconds not in VEO_DURATIONS:
-            raise InputError(f"duration_seconds must be 4, 6 or 8, got {duration_seconds!r}")
+        if duration_seconds is not None:
+            duration_seconds = check_duration(duration_seconds)
         cast_list = given_characters(characters)
         prompt = render_prompt(
             "story",
@@ -155,8 +156,7 @@ class WritingService:
             messages=self._messages(render_prompt("meme", topic=topic, style_block=block)),
         )
         draft, usage = await complete_structured(self._client, request, MemeDraft)
-        if style and style not in draft.image_prompt:
-            draft.image_prompt = f"{draft.image_prompt.rstrip('. ')}. Style: {style}."
+        draft.image_prompt = with_style(draft.image_prompt, style)
         self._log("meme", usage)
         return Meme(**dict(draft), usage=usage)
 
@@ -181,14 +181,14 @@ class WritingService:
         self._log(f"content ({format})", usage)
         return cast(Content, result_model.model_validate({**dict(draft), "usage": usage}))
 
-    async def trending_ideas(self, niche: str, *, count: int = 5) -> IdeaList:
-        """``count`` (1..20) video ideas likely to trend in ``niche``.
+    async def trending_ideas(self, niche: str, *, count: int = DEFAULT_IDEAS) -> IdeaList:
+        """``count`` (1..MAX_IDEAS) video ideas likely to trend in ``niche``.
 
         The model has no web access and no live trend data: these are its judgement of what
         is likely to do well, not facts about what is trending.
         """
         niche = checked_text(niche, "niche")
-        count = _count(count, "count", MAX_IDEAS)
+        count = check_count(count, "count", MAX_IDEAS)
         request = StructuredRequest(
             model=self._model,
             name="trending_ideas",

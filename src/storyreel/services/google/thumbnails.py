@@ -1,0 +1,74 @@
+"""Thumbnails: one billed image from the image model, checked by its bytes and saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storyreel.errors import InputError, ProviderError
+from storyreel.services.google import errors as gerr
+from storyreel.services.google.files import image_size, save_media
+from storyreel.services.google.models import ImageResult
+from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
+from storyreel.services.google.protocol import GenaiClient
+from storyreel.services.google.results import image_payload
+
+IMAGE_ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+
+
+async def make_thumbnail(
+    client: GenaiClient,
+    *,
+    model: str,
+    prompt: str,
+    dest: Path,
+    aspect_ratio: str,
+    retry: PaidRetry,
+) -> ImageResult:
+    """Generate one image with ``model`` and write it (PNG or JPEG) to ``dest``.
+
+    Each image is billed: it is sent again only when Google certainly refused it.
+    """
+    from google.genai import types
+
+    if not prompt.strip():
+        raise InputError("the thumbnail prompt is empty")
+    if aspect_ratio not in IMAGE_ASPECT_RATIOS:
+        choices = ", ".join(IMAGE_ASPECT_RATIOS)
+        raise InputError(f"unsupported image aspect ratio {aspect_ratio!r}: use one of {choices}")
+    config = types.GenerateContentConfig(
+        response_modalities=["IMAGE"],
+        image_config=types.ImageConfig(aspect_ratio=aspect_ratio),
+        # The client's retry policy must not repeat a billed call blindly.
+        http_options=no_sdk_retries(),
+    )
+    what = "the thumbnail"
+    try:
+        response = await send_paid(
+            lambda: client.aio.models.generate_content(
+                model=model, contents=prompt.strip(), config=config
+            ),
+            retry=retry,
+            what=f"making {what}",
+            label=what,
+        )
+    except MaybeBilled as maybe:
+        raise ProviderError(
+            f"{maybe.error}. Google may have made (and billed) the image; it was not "
+            "requested again",
+            provider=gerr.PROVIDER,
+            status=maybe.error.status if isinstance(maybe.error, ProviderError) else None,
+            retryable=True,
+        ) from maybe.__cause__
+    payload = image_payload(response, what=what)
+    try:
+        width, height = image_size(payload.data)
+    except ValueError as exc:
+        raise ProviderError(
+            f"the image for {what} could not be read ({exc}); nothing was saved",
+            provider=gerr.PROVIDER,
+        ) from exc
+    await save_media(dest, payload.data, what=what)
+    return ImageResult(path=dest, mime_type=payload.mime_type, width=width, height=height)
+
+
+__all__ = ["IMAGE_ASPECT_RATIOS", "make_thumbnail"]

@@ -1,0 +1,72 @@
+"""Veo requests: a clip's parameters checked against what Veo makes, and the SDK call built."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS, checked_text
+from storyreel.errors import InputError
+from storyreel.services.google.models import VideoRequest
+from storyreel.services.google.paid_calls import no_sdk_retries
+from storyreel.settings import VideoSettings
+
+if TYPE_CHECKING:
+    from google.genai import types
+
+VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
+VIDEO_DURATIONS = (4, 6, 8)
+
+
+def video_request(
+    video: VideoSettings,
+    prompt: str,
+    *,
+    duration_seconds: int | None = None,
+    aspect_ratio: str | None = None,
+) -> VideoRequest:
+    """A VideoRequest for ``prompt``, the rest from ``video``; InputError for what Veo
+    does not make."""
+    prompt = checked_text(prompt, "the video prompt", MAX_VIDEO_PROMPT_CHARS)
+    duration = video.duration_seconds if duration_seconds is None else duration_seconds
+    if duration not in VIDEO_DURATIONS:
+        raise InputError(f"Veo makes clips of 4, 6 or 8 seconds, not {duration}")
+    ratio = aspect_ratio or video.aspect_ratio
+    if ratio not in VIDEO_ASPECT_RATIOS:
+        raise InputError(f"Veo makes clips in {' or '.join(VIDEO_ASPECT_RATIOS)}, not {ratio!r}")
+    return VideoRequest(
+        prompt=prompt,
+        duration_seconds=duration,
+        aspect_ratio=ratio,
+        resolution=video.resolution,
+        negative_prompt=video.negative_prompt,
+        generate_audio=video.generate_audio,
+    )
+
+
+def video_call(
+    request: VideoRequest, *, output_gcs_uri: str | None
+) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
+    """The source and config of ``generate_videos`` for one clip, with the SDK's retries off."""
+    from google.genai import types
+
+    image = None
+    if request.first_frame is not None:
+        image = types.Image(
+            image_bytes=request.first_frame, mime_type=request.first_frame_mime or "image/png"
+        )
+    source = types.GenerateVideosSource(prompt=request.prompt, image=image)
+    config = types.GenerateVideosConfig(
+        aspect_ratio=request.aspect_ratio,
+        duration_seconds=request.duration_seconds,
+        resolution=request.resolution,
+        negative_prompt=request.negative_prompt,
+        generate_audio=request.generate_audio,
+        number_of_videos=1,
+        output_gcs_uri=output_gcs_uri,
+        # A paid call: the client's retry policy must never repeat it blindly.
+        http_options=no_sdk_retries(),
+    )
+    return source, config
+
+
+__all__ = ["VIDEO_ASPECT_RATIOS", "VIDEO_DURATIONS", "video_call", "video_request"]
