@@ -321,3 +321,20 @@ def test_make_above_the_limit_without_a_terminal_refuses(
     assert "--yes" in err
     assert submissions(emulator) == 0
     assert SqliteJobStore.in_output_dir(cli_env).list_jobs() == []
+
+
+def test_jobs_shows_terminal_escapes_in_an_idea_escaped(settings: Settings) -> None:
+    hostile = "kites \x1b]0;owned\x07 \x1b[2J \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"
+    store = SqliteJobStore.in_output_dir(settings.output_dir)
+    from storyreel.jobs.models import JobInput, JobRecord
+
+    store.create(JobRecord(id="20261202-000000-abcdef", input=JobInput(idea=hostile), out_dir="/x"))
+    store.close()
+
+    human = invoke(settings, "jobs")
+
+    assert human.exit_code == 0, human.output
+    assert "\x1b]0" not in human.stdout
+    assert "\x1b[2J" not in human.stdout
+    assert "\x1b]8" not in human.stdout
+    assert "\\x1b]0;owned" in human.stdout

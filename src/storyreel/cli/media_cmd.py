@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from storyreel.cli.state import emit_json, state, stderr_console
+from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
 
 if TYPE_CHECKING:
-    from storyreel.containers import Container
     from storyreel.services.google.media import ImageResult, MediaService, VideoRequest, VideoResult
 
 _OUT_HELP = "File to write (default: <output_dir>/{kind}-<hash of the request>.{ext})."
@@ -53,7 +52,6 @@ def video(
     The operation's name is printed on stderr as soon as Google accepts the clip; if the
     command is interrupted, `storyreel video PROMPT --operation NAME` collects it later.
     """
-    import asyncio
 
     cli = state(ctx)
     container = cli.container()
@@ -65,7 +63,7 @@ def video(
         )
         out = cli.settings().output_dir / f"video-{name}.mp4"
     try:
-        result = asyncio.run(_make_video(container, service, request, out, operation))
+        result = run_then_close(container, lambda: _make_video(service, request, out, operation))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     if json_output:
@@ -84,38 +82,31 @@ def video(
 
 
 async def _make_video(
-    container: Container,
     service: MediaService,
     request: VideoRequest,
     dest: Path,
     operation: str | None,
 ) -> VideoResult:
-    from storyreel.containers import aclose_container
-
     started = time.monotonic()
     label = "the clip"
     console = stderr_console()
-    try:
-        with console.status(f"submitting {label} to Veo…") as status:
-            if operation is None:
-                operation = await service.submit_video(request, label=label)
-                # Printed at once: the only handle on a clip Google is now making (and billing).
-                console.print(
-                    f"submitted as {operation}\n"
-                    f"if interrupted, collect it with: storyreel video ... --operation {operation}",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+    with console.status(f"submitting {label} to Veo…") as status:
+        if operation is None:
+            operation = await service.submit_video(request, label=label)
+            # Printed at once: the only handle on a clip Google is now making (and billing).
+            console.print(
+                f"submitted as {operation}\n"
+                f"if interrupted, collect it with: storyreel video ... --operation {operation}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
-            def on_poll(polls: int) -> None:
-                elapsed = time.monotonic() - started
-                status.update(f"waiting for {label}: {elapsed:.0f} s, {polls} polls")
+        def on_poll(polls: int) -> None:
+            elapsed = time.monotonic() - started
+            status.update(f"waiting for {label}: {elapsed:.0f} s, {polls} polls")
 
-            status.update(f"waiting for {label}…")
-            return await service.wait_video(operation, dest, label=label, on_poll=on_poll)
-    finally:
-        # Close the async client in the loop that opened its connections.
-        await aclose_container(container)
+        status.update(f"waiting for {label}…")
+        return await service.wait_video(operation, dest, label=label, on_poll=on_poll)
 
 
 def thumbnail(
@@ -132,7 +123,6 @@ def thumbnail(
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Make one image from PROMPT with the image model and save it (PNG, or JPEG)."""
-    import asyncio
 
     cli = state(ctx)
     settings = cli.settings()
@@ -140,7 +130,7 @@ def thumbnail(
     service: MediaService = container.media_service()
     ratio = aspect_ratio or settings.video.aspect_ratio
     dest = out or settings.output_dir / f"thumbnail-{short_hash(prompt.strip(), ratio)}.png"
-    result = asyncio.run(_make_thumbnail(container, service, prompt, dest, ratio))
+    result = run_then_close(container, lambda: _make_thumbnail(service, prompt, dest, ratio))
     if out is None and result.mime_type == "image/jpeg":
         result = _renamed(result, dest.with_suffix(".jpg"))
     if json_output:
@@ -157,15 +147,10 @@ def thumbnail(
 
 
 async def _make_thumbnail(
-    container: Container, service: MediaService, prompt: str, dest: Path, ratio: str
+    service: MediaService, prompt: str, dest: Path, ratio: str
 ) -> ImageResult:
-    from storyreel.containers import aclose_container
-
-    try:
-        with stderr_console().status("making the thumbnail…"):
-            return await service.generate_thumbnail(prompt, dest, aspect_ratio=ratio)
-    finally:
-        await aclose_container(container)
+    with stderr_console().status("making the thumbnail…"):
+        return await service.generate_thumbnail(prompt, dest, aspect_ratio=ratio)
 
 
 def _renamed(result: ImageResult, path: Path) -> ImageResult:

@@ -81,15 +81,18 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def stdout_console() -> Console:
-    from rich.console import Console
+    """The console for results: control characters from users, models or providers are
+    shown escaped, never obeyed."""
+    from storyreel.cli.terminal import safe_console
 
-    return Console(highlight=False, soft_wrap=True)
+    return safe_console(highlight=False, soft_wrap=True)
 
 
 def stderr_console() -> Console:
-    from rich.console import Console
+    """The console for progress and messages, as safe as :func:`stdout_console`."""
+    from storyreel.cli.terminal import safe_console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return safe_console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(document: Any) -> None:

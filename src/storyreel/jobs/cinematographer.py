@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from storyreel.domain.story import Story, Usage
-from storyreel.jobs.filming import ClipMaker, Filming
+from storyreel.jobs.filming import Filming
 from storyreel.jobs.journal import MemoryJournal, ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import (
     STORY_FILENAME,
@@ -18,6 +18,7 @@ from storyreel.jobs.manifest import (
     write_story,
 )
 from storyreel.jobs.models import THUMBNAIL_STEP, StepKind, StepRecord, StepStatus, clip_step_key
+from storyreel.jobs.ports import ClipMaker
 from storyreel.settings import Settings
 
 __all__ = ["Cinematographer", "ClipMaker", "planned_steps"]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from storyreel.domain.shots import clip_prompt, thumbnail_prompt
 from storyreel.domain.story import Segment, Story
@@ -15,13 +13,13 @@ from storyreel.errors import ContentBlockedError, ProviderError, StoryreelError
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import THUMBNAIL_FILENAME
 from storyreel.jobs.models import THUMBNAIL_STEP, StepRecord, StepStatus, clip_path, clip_step_key
+from storyreel.jobs.ports import ClipMaker
+from storyreel.jobs.submit_ledger import SubmitLedger
 from storyreel.logs import redact
 from storyreel.services.google.media import (
-    ImageResult,
     OperationFailed,
     SubmitOutcomeUnknown,
     VideoRequest,
-    VideoResult,
 )
 from storyreel.settings import Settings
 
@@ -30,36 +28,6 @@ logger = logging.getLogger(__name__)
 # Within one run, a submit whose outcome is unknown is sent again at most this many times
 # (each one counted); a resume may try again.
 MAX_RESUBMITS_PER_RUN = 1
-
-
-class ClipMaker(Protocol):
-    """What the Cinematographer needs of the media service."""
-
-    def video_request(
-        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
-    ) -> VideoRequest: ...
-
-    async def submit_video(
-        self,
-        request: VideoRequest,
-        *,
-        label: str,
-        on_refused: Callable[[ProviderError], None] | None = None,
-        before_resend: Callable[[], None] | None = None,
-    ) -> str: ...
-
-    async def wait_video(
-        self,
-        operation: str,
-        dest: Path,
-        *,
-        label: str,
-        on_poll: Callable[[int], None] | None = None,
-    ) -> VideoResult: ...
-
-    async def generate_thumbnail(
-        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
-    ) -> ImageResult: ...
 
 
 class Filming:
@@ -118,7 +86,7 @@ class Filming:
         for _ in range(MAX_RESUBMITS_PER_RUN + 1):
             if self._journal.cancelled():
                 return step
-            ledger = _SubmitLedger(self._journal, step)
+            ledger = SubmitLedger(self._journal, step)
             ledger.sending()
             step = await self._send(ledger, request, label)
             if step.status is not StepStatus.UNKNOWN or not resubmit:
@@ -126,7 +94,7 @@ class Filming:
             self._report(ProgressEvent(step.key, "retrying", step.index, detail=step.error or ""))
         return step
 
-    async def _send(self, ledger: _SubmitLedger, request: VideoRequest, label: str) -> StepRecord:
+    async def _send(self, ledger: SubmitLedger, request: VideoRequest, label: str) -> StepRecord:
         sending = asyncio.ensure_future(
             self._media.submit_video(
                 request, label=label, on_refused=ledger.refused, before_resend=ledger.sending
@@ -235,31 +203,6 @@ class Filming:
         self._journal.save(step)
         self._report(ProgressEvent(step.key, phase, step.index, detail=step.error or ""))
         return step
-
-
-class _SubmitLedger:
-    """The journal of one clip's submit, one entry per request that may reach Google."""
-
-    def __init__(self, journal: StepJournal, step: StepRecord) -> None:
-        self._journal = journal
-        self.step = step
-
-    def sending(self) -> None:
-        # Write ahead: from here the request may reach Google and be billed.
-        self.step = self.step.but(
-            status=StepStatus.UNKNOWN,
-            attempts=self.step.attempts + 1,
-            submissions=self.step.submissions + 1,
-            error=None,
-        )
-        self._journal.save(self.step)
-
-    def refused(self, error: ProviderError) -> None:
-        # Google said no (429/503): nothing was billed, whatever happens during the wait.
-        self.step = self.step.but(
-            status=StepStatus.PENDING, submissions=self.step.submissions - 1, error=str(error)
-        )
-        self._journal.save(self.step)
 
 
 def _convert_to_png(path: Path) -> None:

@@ -1,0 +1,40 @@
+"""What the job layer needs of the services below it, as small protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from storyreel.errors import ProviderError
+from storyreel.services.google.media import ImageResult, VideoRequest, VideoResult
+
+
+class ClipMaker(Protocol):
+    """What the Cinematographer needs of the media service."""
+
+    def video_request(
+        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+    ) -> VideoRequest: ...
+
+    async def submit_video(
+        self,
+        request: VideoRequest,
+        *,
+        label: str,
+        on_refused: Callable[[ProviderError], None] | None = None,
+        before_resend: Callable[[], None] | None = None,
+    ) -> str: ...
+
+    async def wait_video(
+        self,
+        operation: str,
+        dest: Path,
+        *,
+        label: str,
+        on_poll: Callable[[int], None] | None = None,
+    ) -> VideoResult: ...
+
+    async def generate_thumbnail(
+        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+    ) -> ImageResult: ...
