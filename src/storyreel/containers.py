@@ -94,6 +94,8 @@ class Container(containers.DeclarativeContainer):
         cinematographer=cinematographer,
         settings=config,
         owner=job_owner,
+        heartbeat_s=config.provided.jobs.heartbeat_s,
+        stale_after_s=config.provided.jobs.lease_s,
     )
     # The job tasks a server process runs in the background.
     job_tasks = providers.Singleton(JobTasks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -30,9 +31,8 @@ from storyreel.jobs.models import (
     StepKind,
     StepRecord,
     StepStatus,
-    utcnow,
 )
-from storyreel.jobs.store import JobStore
+from storyreel.jobs.store import JobStore, Lease, LeaseLost
 from storyreel.logs import job_context
 from storyreel.services.openrouter.models import WrittenStory
 from storyreel.settings import Settings
@@ -68,6 +68,7 @@ class Execution:
         *,
         watch_interval_s: float,
         heartbeat_s: float,
+        lease_s: float,
     ) -> None:
         self._store = store
         self._writer = writer
@@ -75,54 +76,68 @@ class Execution:
         self._settings = settings
         self._watch_interval_s = watch_interval_s
         self._heartbeat_s = heartbeat_s
+        self._lease_s = lease_s
 
     async def run(self, job: JobRecord, report: ProgressCallback | None = None) -> Manifest:
         """The job's manifest; ``report`` sees its progress. A cancel request ends it as
         "cancelled"; cancelling the calling task puts the job back in the queue (resumable)
         and re-raises. One Execution may run many jobs, one after another or at once."""
         report = report or _ignore
+        lease = Lease(job.id, job.owner or "", job.fence, self._lease_s)
+        lost: list[LeaseLost] = []
         with job_context(job.id):
-            pipeline = asyncio.ensure_future(self._pipeline(job, report))
-            watcher = asyncio.ensure_future(self._watch(job.id, pipeline))
+            pipeline = asyncio.ensure_future(self._pipeline(job, report, lease))
+            watcher = asyncio.ensure_future(self._watch(lease, pipeline, lost))
         try:
             return await pipeline
+        except LeaseLost as exc:
+            # Another process holds the job now: this one writes nothing more, not even
+            # the job's end, and says so.
+            logger.warning("%s", exc)
+            raise
         except asyncio.CancelledError:
+            if lost:
+                logger.warning("%s", lost[0])
+                raise lost[0] from None
             me = asyncio.current_task()
             if self._store.get(job.id).cancel_requested and (me is None or not me.cancelling()):
-                return self._finish(job.id, ["cancelled"])
-            self._interrupted(job.id)
+                return self._finish(lease, ["cancelled"])
+            self._interrupted(lease)
             raise
         except BaseException as exc:
-            self._finish(job.id, [str(exc) or type(exc).__name__])
+            self._finish(lease, [str(exc) or type(exc).__name__])
             raise
         finally:
             watcher.cancel()
 
-    def _interrupted(self, job_id: str) -> None:
+    def _interrupted(self, lease: Lease) -> None:
         # An interruption is not an outcome: the job goes back to the queue, where `resume`
         # (or the next server start, once this process is gone) finishes it.
-        self._store.update(job_id, status=JobStatus.QUEUED, reasons=[INTERRUPTED_REASON])
+        with contextlib.suppress(LeaseLost):
+            self._store.update(
+                lease.job_id, lease=lease, status=JobStatus.QUEUED, reasons=[INTERRUPTED_REASON]
+            )
 
-    def _finish(self, job_id: str, reasons: Sequence[str]) -> Manifest:
-        return finish_job(self._store, self._settings, job_id, reasons)
+    def _finish(self, lease: Lease, reasons: Sequence[str]) -> Manifest:
+        return finish_job(self._store, self._settings, lease.job_id, reasons, lease=lease)
 
-    async def _pipeline(self, job: JobRecord, report: ProgressCallback) -> Manifest:
-        story = await self._story(job, report)
+    async def _pipeline(self, job: JobRecord, report: ProgressCallback, lease: Lease) -> Manifest:
+        story = await self._story(job, report, lease)
         if story is None:
-            return self._finish(job.id, [])
+            return self._finish(lease, [])
         out_dir = Path(job.out_dir)
         try:
             write_story(out_dir, story)
         except OSError as exc:
             raise JobError(f"cannot write {out_dir / STORY_FILENAME}: {exc}") from None
         await self._cinematographer.film(
-            story, out_dir, journal=StoreJournal(self._store, job.id), progress=report
+            story, out_dir, journal=StoreJournal(self._store, job.id, lease), progress=report
         )
         # Steps that saw a cancel request stopped quietly; the job says why it is unfinished.
         cancelled = self._store.get(job.id).cancel_requested
-        return self._finish(job.id, ["cancelled"] if cancelled else [])
+        return self._finish(lease, ["cancelled"] if cancelled else [])
 
-    async def _story(self, job: JobRecord, report: ProgressCallback) -> Story | None:
+    async def _story(self, job: JobRecord, report: ProgressCallback, lease: Lease) -> Story | None:
         """The job's story: the saved one, or a new one from the writer (then saved)."""
         steps = {step.key: step for step in self._store.steps(job.id)}
         step = steps.get(STORY_STEP) or StepRecord(key=STORY_STEP, kind=StepKind.STORY)
@@ -130,7 +145,7 @@ class Execution:
             report(ProgressEvent(STORY_STEP, "skipped", detail=job.story.title))
             return job.story
         step = step.but(status=StepStatus.PENDING, attempts=step.attempts + 1, error=None)
-        self._store.save_step(job.id, step)
+        self._store.save_step(job.id, step, lease=lease)
         report(ProgressEvent(STORY_STEP, "writing"))
         spec = job.input
         try:
@@ -142,7 +157,8 @@ class Execution:
                 duration_seconds=spec.duration_seconds,
             )
         except StoryreelError as exc:
-            self._store.save_step(job.id, step.but(status=StepStatus.FAILED, error=str(exc)))
+            failed = step.but(status=StepStatus.FAILED, error=str(exc))
+            self._store.save_step(job.id, failed, lease=lease)
             report(ProgressEvent(STORY_STEP, "failed", detail=str(exc)))
             return None
         usage = written.usage if isinstance(written, WrittenStory) else Usage()
@@ -150,33 +166,45 @@ class Execution:
         # The story is saved in one transaction: from here on a resume never rewrites it.
         self._store.update(
             job.id,
+            lease=lease,
             story=story,
             usage=job.usage + usage,
             estimated_cost_usd=estimate_cost_usd(self._settings, story.total_seconds),
         )
         done = step.but(status=StepStatus.SUCCEEDED, artifact=STORY_FILENAME)
-        self._store.save_step(job.id, done)
+        self._store.save_step(job.id, done, lease=lease)
         report(ProgressEvent(STORY_STEP, "done", detail=story.title))
         return story
 
-    async def _watch(self, job_id: str, pipeline: asyncio.Future[Manifest]) -> None:
-        """Stop the pipeline when a cancel is requested; keep the heartbeat fresh."""
+    async def _watch(
+        self, lease: Lease, pipeline: asyncio.Future[Manifest], lost: list[LeaseLost]
+    ) -> None:
+        """Stop the pipeline when a cancel is requested or the lease is lost; renew it."""
         last_beat = time.monotonic()
         while not pipeline.done():
             await asyncio.sleep(self._watch_interval_s)
             try:
-                if self._store.get(job_id).cancel_requested:
+                if self._store.get(lease.job_id).cancel_requested:
                     pipeline.cancel()
                     return
                 if time.monotonic() - last_beat >= self._heartbeat_s:
-                    self._store.update(job_id, heartbeat_at=utcnow())
+                    self._store.renew(lease)
                     last_beat = time.monotonic()
+            except LeaseLost as exc:
+                lost.append(exc)
+                pipeline.cancel()
+                return
             except StoryreelError as exc:
-                logger.warning("job %s: cannot check for a cancel request: %s", job_id, exc)
+                logger.warning("job %s: cannot check for a cancel request: %s", lease.job_id, exc)
 
 
 def finish_job(
-    store: JobStore, settings: Settings, job_id: str, reasons: Sequence[str]
+    store: JobStore,
+    settings: Settings,
+    job_id: str,
+    reasons: Sequence[str],
+    *,
+    lease: Lease | None = None,
 ) -> Manifest:
     """Record a job's final state from its steps, and write its ``manifest.json``."""
     job = store.get(job_id)
@@ -194,6 +222,7 @@ def finish_job(
         logger.error("job %s: cannot write %s: %s", job_id, MANIFEST_FILENAME, exc)
     store.update(
         job_id,
+        lease=lease,
         status=JobStatus(manifest.status),
         reasons=[f"{failure.step}: {failure.reason}" for failure in manifest.failures],
         manifest=manifest.to_json(),

@@ -14,6 +14,7 @@ from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import THUMBNAIL_FILENAME
 from storyreel.jobs.models import THUMBNAIL_STEP, StepRecord, StepStatus, clip_path, clip_step_key
 from storyreel.jobs.ports import ClipMaker
+from storyreel.jobs.store import LeaseLost
 from storyreel.jobs.submit_ledger import SubmitLedger
 from storyreel.logs import redact
 from storyreel.services.google.media import (
@@ -116,7 +117,18 @@ class Filming:
         """Record what a finished submit did."""
         exc = sending.exception() if not sending.cancelled() else asyncio.CancelledError()
         if exc is None:
-            return self._submitted(step, sending.result())
+            try:
+                return self._submitted(step, sending.result())
+            except LeaseLost:
+                # Google took the clip after this process lost the job: hand its operation
+                # to the new owner if it has not acted on this clip yet, so it is collected,
+                # not paid for again.
+                outcome = step.but(status=StepStatus.SUBMITTED, operation=sending.result())
+                if self._journal.salvage(outcome):
+                    logger.warning(
+                        "%s: recorded %s for the job's new owner", label, outcome.operation
+                    )
+                raise
         if isinstance(exc, SubmitOutcomeUnknown):
             return self._record(step.but(error=str(exc)), "unknown")
         if isinstance(exc, StoryreelError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storyreel.jobs.models import StepRecord
-from storyreel.jobs.store import JobStore
+from storyreel.jobs.store import JobStore, Lease
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ class StepJournal(Protocol):
 
     def save(self, step: StepRecord) -> None: ...
 
+    def save_ahead(self, step: StepRecord) -> None:
+        """Save the write-ahead of a paid request: with a job store, only while this process
+        holds the job with time to spare, so that it never submits on a lapsing claim."""
+
+    def salvage(self, step: StepRecord) -> bool:
+        """Record a paid request's outcome after the claim was lost, if nobody acted since."""
+
     def add(self, steps: Sequence[StepRecord]) -> None: ...
 
     def steps(self) -> list[StepRecord]: ...
@@ -58,6 +65,13 @@ class MemoryJournal:
     def save(self, step: StepRecord) -> None:
         self._steps[step.key] = step
 
+    def save_ahead(self, step: StepRecord) -> None:
+        self.save(step)
+
+    def salvage(self, step: StepRecord) -> bool:
+        self.save(step)
+        return True
+
     def add(self, steps: Sequence[StepRecord]) -> None:
         for step in steps:
             self._steps.setdefault(step.key, step)
@@ -70,24 +84,35 @@ class MemoryJournal:
 
 
 class StoreJournal:
-    """A journal backed by a :class:`JobStore`: every save is a committed transaction."""
+    """A journal backed by a :class:`JobStore`: every save is a committed transaction, made
+    only while ``lease`` (when given) is in force."""
 
-    def __init__(self, store: JobStore, job_id: str) -> None:
+    def __init__(self, store: JobStore, job_id: str, lease: Lease | None = None) -> None:
         self._store = store
         self._job_id = job_id
+        self._lease = lease
         self._steps = {step.key: step for step in store.steps(job_id)}
 
     def get(self, key: str) -> StepRecord | None:
         return self._steps.get(key)
 
     def save(self, step: StepRecord) -> None:
-        self._store.save_step(self._job_id, step)
+        self._store.save_step(self._job_id, step, lease=self._lease)
         self._steps[step.key] = step
+
+    def save_ahead(self, step: StepRecord) -> None:
+        # Half the lease in reserve: the request leaves well before anyone may take over.
+        reserve = self._lease.ttl_s / 2 if self._lease else 0.0
+        self._store.save_step(self._job_id, step, lease=self._lease, reserve_s=reserve)
+        self._steps[step.key] = step
+
+    def salvage(self, step: StepRecord) -> bool:
+        return self._store.salvage_step(self._job_id, step)
 
     def add(self, steps: Sequence[StepRecord]) -> None:
         new = [step for step in steps if step.key not in self._steps]
         if new:
-            self._store.add_steps(self._job_id, new)
+            self._store.add_steps(self._job_id, new, lease=self._lease)
             self._steps = {step.key: step for step in self._store.steps(self._job_id)}
 
     def steps(self) -> list[StepRecord]:

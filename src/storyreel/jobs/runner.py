@@ -74,6 +74,7 @@ class JobRunner:
             settings,
             watch_interval_s=watch_interval_s,
             heartbeat_s=heartbeat_s,
+            lease_s=stale_after_s,
         )
 
     # Creating (nothing runs yet).

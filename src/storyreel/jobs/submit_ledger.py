@@ -22,7 +22,7 @@ class SubmitLedger:
             submissions=self.step.submissions + 1,
             error=None,
         )
-        self._journal.save(self.step)
+        self._journal.save_ahead(self.step)
 
     def refused(self, error: ProviderError) -> None:
         # Google said no (429/503): nothing was billed, whatever happens during the wait.
