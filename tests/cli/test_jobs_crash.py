@@ -156,3 +156,44 @@ def test_make_interrupted_says_how_to_resume_and_exits_130(
 
     assert manifest["status"] == "succeeded"
     assert video_submissions(server) == SEGMENTS
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_make_terminated_during_submits_records_them_and_never_pays_twice(
+    server: EmulatorServer, tmp_path: Path, signum: signal.Signals
+) -> None:
+    # Google accepts each submit at once but answers 2 s later: the signal lands in between.
+    httpx2.post(
+        server.url + "/_emulator/faults",
+        json=[
+            {
+                "route": "predictLongRunning",
+                "kind": "delay_after_accept",
+                "delay_s": 2.0,
+                "times": 0,
+            }
+        ],
+        timeout=10,
+    ).raise_for_status()
+    process, output_dir = start_make(server, tmp_path)
+    deadline = time.monotonic() + 30
+    while video_submissions(server) < SEGMENTS:
+        assert time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    store = SqliteJobStore(output_dir / "storyreel-jobs.sqlite3")
+    (job,) = store.list_jobs()
+    clips = [s for s in store.steps(job.id) if s.kind is StepKind.CLIP]
+    assert {s.status for s in clips} == {StepStatus.SUBMITTED}, [s.error for s in clips]
+    store.close()
+
+    manifest = resume(server, tmp_path, job.id)
+
+    assert manifest["status"] == "succeeded"
+    assert manifest["video_submissions"] == SEGMENTS
+    assert video_submissions(server) == SEGMENTS  # nothing submitted again

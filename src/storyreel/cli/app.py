@@ -99,11 +99,28 @@ def _register() -> None:
     app.command("serve")(serve_cmd.serve)
 
 
+def _stop_like_ctrl_c() -> None:
+    """Treat SIGTERM and SIGHUP (``kill``, ``timeout``, ``docker stop``, systemd, a closed
+    terminal) as Ctrl-C: the command stops as it does on an interrupt, after paid submits
+    already sent have answered (within ``jobs.stop_grace_s``) and been recorded, instead of
+    dying with them unknown and paying again on resume."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        # Re-raised as SIGINT, so that asyncio's handler cancels the running command.
+        signal.raise_signal(signal.SIGINT)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; a StoryreelError becomes one line on stderr and its exit code."""
     from storyreel.errors import StoryreelError
 
     _register()
+    _stop_like_ctrl_c()
     try:
         app(args=argv, obj=CliState(), standalone_mode=True)
     except StoryreelError as exc:

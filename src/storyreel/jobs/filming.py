@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from pathlib import Path
@@ -104,8 +105,11 @@ class Filming:
         try:
             await asyncio.shield(sending)
         except asyncio.CancelledError:
-            # Let a paid submit finish so that its outcome is recorded, then stop.
+            # Let a paid submit finish so that its outcome is recorded, then stop; past the
+            # grace period it stays "unknown" (counted as possibly billed).
+            await _outlast_cancels(sending, self._settings.jobs.stop_grace_s)
             if not sending.done():
+                sending.cancel()
                 await asyncio.wait({sending})
             self._settle(ledger.step, sending, label)
             raise
@@ -115,7 +119,10 @@ class Filming:
 
     def _settle(self, step: StepRecord, sending: asyncio.Future[str], label: str) -> StepRecord:
         """Record what a finished submit did."""
-        exc = sending.exception() if not sending.cancelled() else asyncio.CancelledError()
+        if sending.cancelled():
+            why = "stopped before Google answered; it may have accepted (and billed) the clip"
+            return self._record(step.but(error=why), "unknown")
+        exc = sending.exception()
         if exc is None:
             try:
                 return self._submitted(step, sending.result())
@@ -215,6 +222,16 @@ class Filming:
         self._journal.save(step)
         self._report(ProgressEvent(step.key, phase, step.index, detail=step.error or ""))
         return step
+
+
+async def _outlast_cancels(sending: asyncio.Future[str], grace_s: float) -> None:
+    """Wait up to ``grace_s`` for ``sending``, however often this task is cancelled
+    meanwhile (each sibling that stops cancels the others once more)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_s
+    while not sending.done() and (left := deadline - loop.time()) > 0:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({sending}, timeout=left)
 
 
 def _convert_to_png(path: Path) -> None:
