@@ -118,7 +118,7 @@ class JobRunner:
         self, spec: JobInput, story: Story | None, out_dir: Path | None, seconds: int
     ) -> JobRecord:
         job_id = new_job_id()
-        folder = prepare_out_dir(out_dir or self._settings.output_dir / job_id)
+        folder = prepare_out_dir(out_dir or self._settings.output_dir / job_id, job_id)
         story_step = StepRecord(key=STORY_STEP, kind=StepKind.STORY)
         if story is not None:
             story_step = story_step.but(status=StepStatus.SUCCEEDED, artifact=STORY_FILENAME)
