@@ -338,3 +338,41 @@ def test_jobs_shows_terminal_escapes_in_an_idea_escaped(settings: Settings) -> N
     assert "\x1b[2J" not in human.stdout
     assert "\x1b]8" not in human.stdout
     assert "\\x1b]0;owned" in human.stdout
+
+
+def test_resume_fetches_deleted_and_emptied_clips_again_without_paying(
+    settings: Settings, emulator: Any
+) -> None:
+    _, manifest = make_json(settings, "--segments", "3")
+    folder = settings.output_dir / manifest["job_id"]
+    paid = submissions(emulator)
+    (folder / "clips" / "segment-01.mp4").unlink()
+    (folder / "clips" / "segment-02.mp4").write_bytes(b"")
+    (folder / "thumbnail.png").unlink()
+
+    result = invoke(settings, "resume", manifest["job_id"], "--json")
+
+    assert result.exit_code == 0, result.output
+    resumed = json.loads(result.stdout)
+    assert resumed["status"] == "succeeded"
+    for name in ("segment-01.mp4", "segment-02.mp4"):
+        with av.open(str(folder / "clips" / name)) as container:
+            assert container.streams.video[0].frames > 0 or container.duration
+    assert Image.open(folder / "thumbnail.png").format == "PNG"
+    assert submissions(emulator) == paid  # collected again, not submitted again
+
+
+def test_resume_reports_a_clip_that_cannot_be_fetched_again(
+    settings: Settings, emulator: Any
+) -> None:
+    _, manifest = make_json(settings, "--segments", "1")
+    folder = settings.output_dir / manifest["job_id"]
+    control(emulator, "/_emulator/reset", {})  # Google no longer has the operation
+    (folder / "clips" / "segment-01.mp4").unlink()
+
+    result = invoke(settings, "resume", manifest["job_id"], "--json")
+
+    resumed = json.loads(result.stdout)
+    assert resumed["status"] != "succeeded"
+    assert result.exit_code != 0
+    assert submissions(emulator) == 0

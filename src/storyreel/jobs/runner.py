@@ -16,6 +16,7 @@ from storyreel.domain.limits import (
 from storyreel.domain.story import Character, Story
 from storyreel.domain.text import checked_text, optional_text
 from storyreel.errors import JobError
+from storyreel.jobs.artifacts import recheck_artifacts
 from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.costs import CostEstimate, cost_of, remaining_seconds
 from storyreel.jobs.execution import Execution, StoryWriter, finish_job
@@ -163,6 +164,8 @@ class JobRunner:
         if running_here or self._running_live(job):
             where = "this process" if running_here else f"process {job.owner}"
             raise JobError(f"job {job_id} is running in {where}; wait for it or cancel it")
+        if recheck_artifacts(self._store, job_id):
+            job = self._store.get(job_id)
         if job.status is JobStatus.SUCCEEDED:
             raise JobError(f"job {job_id} has already succeeded; there is nothing to resume")
         return job
@@ -189,7 +192,9 @@ class JobRunner:
         them again), submit only what never started, and (per ``video.resubmit_on_unknown``)
         what may not have reached Google. Clears an earlier cancel request. A job that has
         succeeded only gets its manifest rewritten; a running one is a JobError."""
-        if self._store.get(job_id).status is JobStatus.SUCCEEDED:
+        job = self._store.get(job_id)
+        whole = job.status is JobStatus.SUCCEEDED and not self._running_live(job)
+        if whole and not recheck_artifacts(self._store, job_id):
             return self._finish(job_id, [])
         job = self.check_resumable(job_id)
         if job.cancel_requested:

@@ -1,0 +1,55 @@
+"""What a job says it made, checked against the disk before it is trusted again."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from storyreel.files import is_mp4, sniff_image_type
+from storyreel.jobs.models import JobStatus, StepKind, StepRecord, StepStatus
+from storyreel.jobs.store import JobStore
+
+logger = logging.getLogger(__name__)
+
+
+def recheck_artifacts(store: JobStore, job_id: str) -> list[str]:
+    """Reopen every step whose file is gone or not a valid file of its kind, and return
+    their keys: a clip whose operation is recorded goes back to ``submitted`` (collected
+    again, not paid again); anything else becomes ``failed`` with the reason. A job that
+    said ``succeeded`` says ``partial`` from then on, until a resume makes it whole."""
+    job = store.get(job_id)
+    folder = Path(job.out_dir)
+    reopened = []
+    for step in store.steps(job_id):
+        if not _made_here(step) or _valid(folder / str(step.artifact), step.kind):
+            continue
+        missing = f"{step.artifact} is missing or damaged"
+        if step.kind is StepKind.CLIP and step.operation:
+            again = step.but(status=StepStatus.SUBMITTED, error=f"{missing}; collecting it again")
+        else:
+            again = step.but(status=StepStatus.FAILED, error=missing)
+        store.save_step(job_id, again)
+        logger.warning("job %s: %s", job_id, again.error)
+        reopened.append(step.key)
+    if reopened and job.status is JobStatus.SUCCEEDED:
+        store.update(job_id, status=JobStatus.PARTIAL, reasons=[f"{k}: missing" for k in reopened])
+    return reopened
+
+
+def _made_here(step: StepRecord) -> bool:
+    # A clip kept in Cloud Storage (gs://...) is not in the folder to check.
+    return (
+        step.status is StepStatus.SUCCEEDED
+        and step.kind in (StepKind.CLIP, StepKind.THUMBNAIL)
+        and bool(step.artifact)
+        and "://" not in str(step.artifact)
+    )
+
+
+def _valid(path: Path, kind: StepKind) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return False
+    return is_mp4(head) if kind is StepKind.CLIP else sniff_image_type(head) is not None
