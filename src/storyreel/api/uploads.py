@@ -14,75 +14,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import UploadFile
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Message
 
-from storyreel.api.auth import check_token
-from storyreel.api.dependencies import app_container
-from storyreel.api.problems import ApiProblem, problem_response
-from storyreel.api.routing import Handler, ProblemRoute
+from storyreel.api.problems import ApiProblem
+from storyreel.api.routing import GuardedRoute
 from storyreel.files import sniff_image_type
 from storyreel.services.openrouter.images import MAX_IMAGES
 from storyreel.settings import Settings
 
 _SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
-_CHUNK = 64 * 1024
 
 
-def limit_bytes(settings: Settings) -> int:
-    return int(settings.api.max_upload_mb * 1024 * 1024)
+class UploadRoute(GuardedRoute):
+    """A :class:`GuardedRoute` whose body limit is ``api.max_upload_mb``: the token and the
+    size are checked before a form is parsed (FastAPI parses it before any dependency)."""
 
-
-def too_large(settings: Settings) -> ApiProblem:
-    return ApiProblem(
-        413, f"the upload is larger than {settings.api.max_upload_mb:g} MB (api.max_upload_mb)"
-    )
-
-
-def _token(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-class UploadRoute(ProblemRoute):
-    """A :class:`ProblemRoute` that checks the token and the body size before the body is
-    parsed (FastAPI parses a form before it runs any dependency)."""
-
-    def get_route_handler(self) -> Handler:
-        parse_and_run = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            settings: Settings = app_container(request).config()
-            server = request.scope.get("server")
-            try:
-                check_token(settings, _token(request), str(server[0]) if server else None)
-                limited = _limited(request, settings)
-            except Exception as exc:  # refused before the body is read
-                return problem_response(exc, request)
-            return await parse_and_run(limited)
-
-        return handle
-
-
-def _limited(request: Request, settings: Settings) -> Request:
-    limit = limit_bytes(settings)
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large(settings)
-    seen = 0
-    receive = request.receive
-
-    async def counting() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise too_large(settings)
-        return message
-
-    return Request(request.scope, counting)
+    def body_limit(self, settings: Settings) -> tuple[int, str]:
+        megabytes = settings.api.max_upload_mb
+        return int(megabytes * 1024 * 1024), f"{megabytes:g} MB (api.max_upload_mb)"
 
 
 async def save_images(uploads: Sequence[UploadFile], folder: Path) -> list[Path]:
