@@ -86,7 +86,9 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
         rescans.cancel()
         # Interrupted jobs go back to the queue (the job layer does that); the next start
         # of a server on this job store resumes them.
-        interrupted = await tasks.shutdown()
+        # Paid submits in flight get their grace, and a little more to be recorded.
+        grace_s = container.config().jobs.stop_grace_s + 5
+        interrupted = await tasks.shutdown(grace_s)
         if interrupted:
             logger.info("interrupted %d job(s) at shutdown: %s", len(interrupted), interrupted)
         from storyreel.containers import aclose_container

@@ -46,5 +46,6 @@ def serve(
         port=bind_port,
         log_level=settings.log_level.lower(),
         access_log=settings.log_level == "DEBUG",
-        timeout_graceful_shutdown=15,
+        # Long enough for paid submits in flight to answer and be recorded (jobs.stop_grace_s).
+        timeout_graceful_shutdown=int(settings.jobs.stop_grace_s) + 10,
     )
