@@ -31,6 +31,7 @@ from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.errors import ConfigError, InputError, StoryreelError
 from storyreel.jobs.cinematographer import Cinematographer
+from storyreel.jobs.folders import OWNER_MARKER
 from storyreel.jobs.models import JobStatus, new_job_id
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
@@ -691,7 +692,8 @@ def hostile_stories(draw: Callable[..., Any]) -> Story:
 
 def job_files(story: Story) -> list[str]:
     clips = [f"clips/segment-{s.index:02d}.mp4" for s in story.segments]
-    return ["story.json", "manifest.json", "thumbnail.png", *clips]
+    # OWNER_MARKER: the job's claim on its folder (a second job there is refused).
+    return [OWNER_MARKER, "story.json", "manifest.json", "thumbnail.png", *clips]
 
 
 @HYPOTHESIS

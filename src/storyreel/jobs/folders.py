@@ -10,7 +10,7 @@ from storyreel.errors import InputError
 from storyreel.jobs.manifest import MANIFEST_FILENAME
 
 # Taken atomically by the job that films into a folder; another job there is refused.
-OWNER_MARKER = ".storyreel-job"
+OWNER_MARKER = "storyreel-job.lock"
 
 
 def prepare_out_dir(folder: Path, job_id: str | None = None) -> Path:
