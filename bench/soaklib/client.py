@@ -100,6 +100,8 @@ class Notes:
     """What happened during the run, beyond the jobs' own records."""
 
     kills: list[dict[str, Any]] = field(default_factory=list)
+    stops: list[dict[str, Any]] = field(default_factory=list)
+    skipped_events: list[str] = field(default_factory=list)
     snapshots: list[dict[StepKey, StepState]] = field(default_factory=list)
     manual_resumes: list[dict[str, Any]] = field(default_factory=list)
     adopted_posts: list[str] = field(default_factory=list)

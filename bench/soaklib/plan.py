@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .settings import (
+    EVENT_WAVES,
+    EVENTS,
     FAULT_WINDOW_S,
-    KILLS,
     ONE_REQUEST_ROUTES,
     ROUTES,
     STORY_KILLERS,
     TAGGED_ROUTES,
     WAVE_WINDOW_S,
+    WAVES,
     Options,
 )
 
@@ -58,10 +60,19 @@ class FaultPlan:
 
 
 @dataclass(frozen=True)
+class EventPlan:
+    """A disruption of the server (a signal in ``EVENTS``), ``after_s`` into its wave."""
+
+    kind: str
+    wave: int
+    after_s: float
+
+
+@dataclass(frozen=True)
 class SoakPlan:
     jobs: list[JobPlan]
     faults: list[FaultPlan]
-    kill_after_s: list[float]
+    events: list[EventPlan]
     unscheduled: list[dict[str, Any]]
 
 
@@ -139,7 +150,7 @@ def _route_free(taken: list[dict[str, Any]], rule: dict[str, Any]) -> bool:
 
 
 def make_plan(options: Options, rng: random.Random) -> SoakPlan:
-    waves = KILLS + 1
+    waves = WAVES
     rules = required_faults(rng)
     rng.shuffle(rules)
     by_job, untargeted, unscheduled = assign_faults(rules, options.jobs, rng)
@@ -168,5 +179,11 @@ def make_plan(options: Options, rng: random.Random) -> SoakPlan:
         FaultPlan(rng.randrange(waves), round(rng.uniform(0.0, FAULT_WINDOW_S), 2), rule)
         for rule in untargeted
     ]
-    kills = [round(rng.uniform(1.0, WAVE_WINDOW_S), 2) for _ in range(KILLS)]
-    return SoakPlan(jobs=jobs, faults=faults, kill_after_s=kills, unscheduled=unscheduled)
+    # A SIGTERM waits for a submit held by the emulator, installed as its wave starts, so
+    # that the wave's first clip submit is held: its moment is that submit's.
+    events = [
+        EventPlan(kind, wave, 0.0 if kind == "SIGTERM" else after)
+        for kind, wave in zip(EVENTS, EVENT_WAVES, strict=True)
+        for after in [round(rng.uniform(1.0, WAVE_WINDOW_S), 2)]
+    ]
+    return SoakPlan(jobs=jobs, faults=faults, events=events, unscheduled=unscheduled)

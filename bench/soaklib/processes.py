@@ -16,7 +16,15 @@ from pathlib import Path
 import httpx
 
 from .leaks import FakeSecret
-from .settings import RSS_SAMPLE_S, START_TIMEOUT_S, STOP_TIMEOUT_S, VIDEO_LATENCY_S
+from .settings import (
+    HEARTBEAT_S,
+    LEASE_S,
+    RSS_SAMPLE_S,
+    START_TIMEOUT_S,
+    STOP_GRACE_S,
+    STOP_TIMEOUT_S,
+    VIDEO_LATENCY_S,
+)
 
 
 def free_port() -> int:
@@ -119,6 +127,18 @@ class Server:
         Processes.signal_group(self.process, signal.SIGKILL)
         self.process.wait()
 
+    def freeze(self) -> subprocess.Popen[bytes]:
+        """SIGSTOP the group; the caller starts a replacement, then ``end_frozen`` it."""
+        assert self.process is not None
+        self.up.clear()
+        Processes.signal_group(self.process, signal.SIGSTOP)
+        return self.process
+
+    def end_frozen(self, process: subprocess.Popen[bytes]) -> int | None:
+        """SIGTERM (then SIGKILL) a process ``freeze`` stopped and that has been SIGCONTed."""
+        self._processes.stop(process)
+        return process.returncode
+
     def stop(self) -> int | None:
         if self.process is None:
             return None
@@ -157,6 +177,9 @@ def server_env(workdir: Path, emulator_url: str, fakes: list[FakeSecret]) -> dic
         STORYREEL_VIDEO__POLL_INITIAL_S="0.2",
         STORYREEL_VIDEO__POLL_MAX_S="0.5",
         STORYREEL_LOG_LEVEL="INFO",
+        STORYREEL_JOBS__LEASE_S=str(LEASE_S),
+        STORYREEL_JOBS__HEARTBEAT_S=str(HEARTBEAT_S),
+        STORYREEL_JOBS__STOP_GRACE_S=str(STOP_GRACE_S),
         **{fake.env: fake.value for fake in fakes},
     )
 

@@ -27,6 +27,13 @@ class SoakResult:
     submissions_text: str = ""
     overcounted_at_kills: int = 0
     repaid_after_restart: int = 0
+    repaid_clips: int = 0
+    repaid_in_sigkill_window: int = 0
+    repaid: list[str] = field(default_factory=list)
+    repaid_windowed: list[str] = field(default_factory=list)
+    recollect: dict[str, Any] = field(default_factory=dict)
+    stops: list[dict[str, Any]] = field(default_factory=list)
+    skipped_events: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     stuck: list[str] = field(default_factory=list)
     leaks_by_source: dict[str, int] = field(default_factory=dict)
@@ -50,6 +57,8 @@ class SoakResult:
             or self.unaccounted_submissions
             or self.stuck_jobs
             or self.leaked_secrets
+            or self.repaid_clips
+            or self.recollect.get("problem")
         )
 
     def text(self) -> str:
@@ -58,14 +67,27 @@ class SoakResult:
             f"{self.seconds:.1f} s",
             f"jobs                     {self.jobs} (succeeded {self.succeeded}, partial "
             f"{self.partial}, failed {self.failed})",
-            f"restarts                 {self.restarts} (SIGKILL; in flight at each: "
-            + "; ".join(f"{k['in_flight']} {k['phases']}" for k in self.kills)
+            f"restarts                 {self.restarts} (SIGKILL / SIGSTOP past the lease; in "
+            "flight at each: "
+            + "; ".join(f"{k['signal']} {k['in_flight']} {k['phases']}" for k in self.kills)
+            + ")",
+            f"graceful stops           {len(self.stops)} (SIGTERM; "
+            + "; ".join(
+                f"held submit {s['held_submit']}, {s['clips_submitting']} clips unrecorded, "
+                f"{s['stop_s']} s"
+                for s in self.stops
+            )
             + ")",
             f"manual resumes           {len(self.manual_resumes)}",
             f"lost_artifacts           {self.lost_artifacts}",
             f"unaccounted_submissions  {self.unaccounted_submissions} ({self.submissions_text})",
             f"repaid after a restart   {self.repaid_after_restart} (clips with an operation to "
             "poll at a SIGKILL, submitted again afterwards)",
+            f"repaid_clips             {self.repaid_clips} (submitted again with no fault to "
+            f"excuse it; in a SIGKILL/SIGSTOP window: {self.repaid_in_sigkill_window})",
+            f"clip re-collection       {self.recollect.get('problem') or 'ok'} ("
+            + ", ".join(f"{k} {v}" for k, v in self.recollect.items() if k != "problem")
+            + ")",
             f"stuck_jobs               {self.stuck_jobs}",
             f"leaked_secrets           {self.leaked_secrets} (scanned "
             + ", ".join(f"{n} {s}" for s, n in sorted(self.scanned.items()))
@@ -79,6 +101,10 @@ class SoakResult:
         for title, items in (
             ("lost:", self.lost),
             ("stuck:", self.stuck),
+            ("repaid clips:", self.repaid),
+            ("repaid clips in a SIGKILL/SIGSTOP window:", self.repaid_windowed),
+            ("disruptions that found no work:", self.skipped_events),
+            ("graceful stops:", [json.dumps(s) for s in self.stops]),
             ("manual resumes:", [json.dumps(r) for r in self.manual_resumes]),
             ("extra jobs in the store:", self.extra_jobs),
             ("faults never met by a request:", self.faults_unfired),

@@ -25,10 +25,20 @@ from .checks import (
     failures_of,
     submissions_of,
 )
-from .client import Api, Notes, Tracked, collect, download_mismatches, probe_error_paths
+from .client import (
+    Api,
+    Notes,
+    SoakTimeout,
+    Tracked,
+    collect,
+    download_mismatches,
+    probe_error_paths,
+)
 from .leaks import FakeSecret, LeakLedger, make_secrets, scan_files, scan_store
 from .plan import SoakPlan, make_plan
 from .processes import Processes, RssSampler, Server, server_env, start_emulator
+from .recollect import recollect_clip
+from .repaid import repaid_clips
 from .report import SoakResult
 from .settings import FINAL, REQUEST_TIMEOUT_S, Options
 from .snapshots import read_steps, repaid_after_kills
@@ -66,6 +76,7 @@ class Observed:
     download_problems: list[str]
     stats: dict[str, Any]
     anomalies: list[str]
+    recollect: dict[str, Any]
 
 
 async def drive(run: Run, ledger: LeakLedger) -> Observed:
@@ -84,6 +95,10 @@ async def drive(run: Run, ledger: LeakLedger) -> Observed:
         api.deadline = run.started + run.options.max_seconds - reserve
         await probe_error_paths(api)
         await run_waves(api, plan, tracked, run.sampler, run.notes, run.output)
+        try:
+            recollect = await recollect_clip(api, tracked, run.notes, run.output)
+        except SoakTimeout:
+            recollect = {"problem": "the soak's time ran out"}
         api.deadline = run.started + run.options.max_seconds - 5.0
         await probe_error_paths(api)
         details = await collect(api)
@@ -94,7 +109,7 @@ async def drive(run: Run, ledger: LeakLedger) -> Observed:
         if exit_code not in (0, -signal.SIGTERM):
             api.anomalies.append(f"storyreel serve exited with {exit_code} on SIGTERM")
         stats = await api.emulator("GET", "/_emulator/stats")
-    return Observed(plan, tracked, details, problems, stats, api.anomalies)
+    return Observed(plan, tracked, details, problems, stats, api.anomalies, recollect)
 
 
 def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
@@ -116,6 +131,9 @@ def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
         manifests=sum(submissions_of(detail) for detail in details.values()),
         ambiguous=ambiguous_submit_refusals(fired),
         cut_by_kills=sum(kill["clips_submitting"] for kill in notes.kills),
+    )
+    repaid, windowed = repaid_clips(
+        end, notes.snapshots, seen.tracked, notes.faults_installed, seen.stats["faults"]
     )
     scan_store(ledger, default_store_path(run.output))
     scan_files(ledger, run.workdir)
@@ -141,6 +159,13 @@ def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
         overcounted_at_kills=submissions.overcounted_at_kills,
         submissions_text=submissions.text(),
         repaid_after_restart=repaid_after_kills(notes.snapshots, end),
+        repaid_clips=len(repaid),
+        repaid_in_sigkill_window=len(windowed),
+        repaid=repaid,
+        repaid_windowed=windowed,
+        recollect=seen.recollect,
+        stops=notes.stops,
+        skipped_events=notes.skipped_events,
         lost=lost,
         stuck=stuck,
         leaks_by_source=dict(ledger.by_source),

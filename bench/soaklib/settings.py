@@ -14,7 +14,19 @@ STORY_KILLERS = frozenset({("chat.completions", "safety_block"), ("chat.completi
 # Statuses at which storyreel takes a submit as refused (not billed, not counted), as its
 # google_errors classifies them; any other 5xx it counts as possibly billed.
 REFUSED_SUBMIT_STATUSES = frozenset({408, 429, 503})
-KILLS = 2
+# The seeded disruptions of the server, in order, and the wave each belongs to: SIGKILLs,
+# a SIGTERM while a paid submit is held, a SIGSTOP past the job lease (a replacement takes over).
+EVENTS = ("SIGKILL", "SIGSTOP", "SIGTERM", "SIGKILL")
+EVENT_WAVES = (0, 0, 1, 1)
+WAVES = 3
+# The server's job lease, short enough for a SIGSTOP to outlast it.
+LEASE_S = 6.0
+HEARTBEAT_S = 1.0
+STOP_GRACE_S = 10.0
+# The emulator holds the answer of one accepted submit this long before a SIGTERM.
+HELD_SUBMIT_S = 1.5
+HELD_SUBMIT_WAIT_S = 15.0
+RECOLLECT_TIMEOUT_S = 60.0
 VIDEO_LATENCY_S = 1.5
 WAVE_WINDOW_S = 4.0
 FAULT_WINDOW_S = 1.5
