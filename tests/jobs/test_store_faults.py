@@ -3,9 +3,11 @@ names the real problem, and a lock held for a while is waited out."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,37 +68,45 @@ def test_store_fault_full_disk_says_so(tmp_path: Path) -> None:
     store.close()
 
 
-def hold_lock(path: Path, seconds: float, started: threading.Event) -> None:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    started.set()
-    time.sleep(seconds)
-    db.execute("COMMIT")
-    db.close()
+@contextlib.contextmanager
+def lock_held(path: Path, seconds: float) -> Iterator[None]:
+    """Another connection holds the store's write lock for ``seconds`` from entry."""
+    started = threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        started.set()
+        time.sleep(seconds)
+        db.execute("COMMIT")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    started.wait(5)
+    try:
+        yield
+    finally:
+        holder.join()
+
+
+def small_store(tmp_path: Path, lock_wait_s: float) -> SqliteJobStore:
+    store = SqliteJobStore(tmp_path / "s.sqlite3", busy_timeout_s=0.1, lock_wait_s=lock_wait_s)
+    store.create(new_job(), [clip(1)])
+    return store
 
 
 def test_store_fault_lock_held_for_a_while_is_waited_out(tmp_path: Path) -> None:
-    store = SqliteJobStore(tmp_path / "s.sqlite3", busy_timeout_s=0.1, lock_wait_s=10)
-    store.create(new_job(), [clip(1)])
-    started = threading.Event()
-    holder = threading.Thread(target=hold_lock, args=(store.path, 0.8, started))
-    holder.start()
-    started.wait(5)
-    store.save_step("job-1", clip(1, attempts=3))  # several busy timeouts pass meanwhile
-    holder.join()
+    store = small_store(tmp_path, lock_wait_s=10)
+    with lock_held(store.path, 0.8):
+        store.save_step("job-1", clip(1, attempts=3))  # several busy timeouts pass meanwhile
     assert store.steps("job-1")[0].attempts == 3
     store.close()
 
 
 def test_store_fault_lock_held_past_the_bound_is_a_store_error(tmp_path: Path) -> None:
-    store = SqliteJobStore(tmp_path / "s.sqlite3", busy_timeout_s=0.1, lock_wait_s=0.3)
-    store.create(new_job(), [clip(1)])
-    started = threading.Event()
-    holder = threading.Thread(target=hold_lock, args=(store.path, 1.5, started))
-    holder.start()
-    started.wait(5)
-    with pytest.raises(StoreError, match="locked by another process"):
+    store = small_store(tmp_path, lock_wait_s=0.3)
+    with lock_held(store.path, 1.5), pytest.raises(StoreError, match="locked by another process"):
         store.save_step("job-1", clip(1, attempts=3))
-    holder.join()
     assert store.steps("job-1")[0].attempts == 0
     store.close()
