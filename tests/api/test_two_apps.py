@@ -11,6 +11,7 @@ import pytest
 from storyreel.api import create_app
 from storyreel.containers import Container, close_container, create_container
 from storyreel.controllers import cinematographer, screenwriter
+from storyreel.domain.story import Story
 from storyreel.errors import ConfigError
 from storyreel.jobs.models import SERVER_ROLE, JobStatus, parse_owner
 from storyreel.settings import Settings
@@ -67,17 +68,11 @@ def test_two_apps_a_server_leaves_later_containers_local(
     create_app(served)
     later = create_container(_settings(offline_settings, tmp_path / "later"), wire=False)
     try:
-        job = later.job_runner().create_from_story(_story_model())
+        job = later.job_runner().create_from_story(Story.model_validate(STORY))
         assert parse_owner(job.owner or "")[2] == "local"
     finally:
         close_container(served)
         close_container(later)
-
-
-def _story_model() -> Any:
-    from storyreel.domain.story import Story
-
-    return Story.model_validate(STORY)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from .fakes import FakeMedia, FakeWriter
 
 
 @pytest.fixture
-def settings(tmp_output) -> Settings:  # type: ignore[no-untyped-def]
+def settings(tmp_output: Path) -> Settings:
     return job_settings(tmp_output, concurrency=1)
 
 
