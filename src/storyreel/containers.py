@@ -13,9 +13,9 @@ from storyreel.connectors.gemini import build_genai_client
 from storyreel.connectors.lifecycle import registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
 from storyreel.jobs.cinematographer import Cinematographer
-from storyreel.jobs.models import this_process
+from storyreel.jobs.models import JobRecord, this_process
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
 from storyreel.jobs.tasks import JobTasks
 from storyreel.logs import register_secrets
 from storyreel.services.google.media import MediaService
@@ -26,6 +26,18 @@ from storyreel.settings import Settings, load_settings
 
 def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
     return registry.track(build(**kwargs))
+
+
+def _job_listing(output_dir: Path) -> list[JobRecord]:
+    # Read only, so that a folder this process cannot write can still be listed.
+    path = default_store_path(output_dir)
+    if not path.is_file():
+        return []
+    store = SqliteJobStore(path, read_only=True)
+    try:
+        return store.list_jobs()
+    finally:
+        store.close()
 
 
 def _job_store(output_dir: Path) -> Iterator[SqliteJobStore]:
@@ -86,6 +98,7 @@ class Container(containers.DeclarativeContainer):
     # Jobs: one store per output folder, shared by every runner of the container; jobs are
     # claimed in this process's name (the API asks for its server role per runner).
     job_store = providers.Resource(_job_store, config.provided.output_dir)
+    job_listing = providers.Callable(_job_listing, config.provided.output_dir)
     job_owner = providers.Callable(this_process)
     job_runner = providers.Factory(
         JobRunner,

@@ -68,3 +68,14 @@ def _fsync_folder(folder: Path) -> None:
 
 
 __all__ = ["JPEG_MAGIC", "PNG_MAGIC", "is_mp4", "sniff_image_type", "write_atomic"]
+
+
+def folder_trouble(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` could not be made or written, in words: a file standing where the
+    folder (or one of its parents) should be is named as such, not as "File exists"."""
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            if not path.is_dir():
+                return f"{path} is a file, not a folder"
+            break
+    return exc.strerror or str(exc)

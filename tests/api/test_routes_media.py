@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -198,6 +199,31 @@ async def test_routes_media_unknown_job_is_404(client: httpx.AsyncClient) -> Non
         await client.delete("/v1/jobs/nope"),
     ):
         assert_problem(response, 404)
+
+
+async def test_routes_media_a_deleted_clip_is_reported_missing_and_resume_collects_it(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    job_id = await start_video(client, idea="a red kite", segments=2)
+    done = await wait_for(client, job_id)
+    assert done["status"] == "succeeded"
+    assert done["missing"] == []
+    folder = Path(container.job_store().get(job_id).out_dir)
+    (folder / "clips" / "segment-02.mp4").unlink()
+    (folder / "thumbnail.png").write_bytes(b"")
+
+    job = (await client.get(f"/v1/jobs/{job_id}")).json()
+
+    assert job["status"] == "partial"
+    assert job["missing"] == ["clip-02", "thumbnail"]
+    assert {"clip-02: missing", "thumbnail: missing"} <= set(job["reasons"])
+    assert "clips/segment-02.mp4" not in job["files"]
+    resumed = await client.post(f"/v1/jobs/{job_id}/resume")
+    assert resumed.status_code == 202, resumed.text
+    again = await wait_for(client, job_id)
+    assert again["missing"] == []
+    assert (folder / "clips" / "segment-02.mp4").is_file()
+    assert emulator_stats(container)["video_submissions"] == 2
 
 
 class TestSlowClips:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -376,3 +380,32 @@ def test_resume_reports_a_clip_that_cannot_be_fetched_again(
     assert resumed["status"] != "succeeded"
     assert result.exit_code != 0
     assert submissions(emulator) == 0
+
+
+def test_jobs_lists_a_folder_it_cannot_write(settings: Settings) -> None:
+    _, manifest = make_json(settings, "--segments", "1")
+    folder = Path(settings.output_dir)
+    command = [sys.executable, "-m", "storyreel.cli", "jobs", "--json"]
+    env = {**os.environ, "STORYREEL_OUTPUT_DIR": str(folder), "STORYREEL_BACKEND": "offline"}
+    if os.geteuid() != 0:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+    elif shutil.which("unshare"):
+        # root writes anywhere; a private read-only bind mount takes that away.
+        script = (
+            'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && '
+            '! touch "$0/probe" 2>/dev/null && exec "$@"'
+        )
+        command = ["unshare", "-rm", "sh", "-c", script, str(folder), *command]
+    else:
+        pytest.skip("as root this needs unshare (util-linux) to make a read-only folder")
+    before = sorted(p.name for p in folder.iterdir())
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    if done.returncode and "unshare" in done.stderr:
+        pytest.skip(f"no private mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
+    assert [(job["id"], job["status"]) for job in listed] == [(manifest["job_id"], "succeeded")]
+    assert sorted(p.name for p in folder.iterdir()) == before

@@ -29,7 +29,7 @@ def test_folders_the_owning_job_may_prepare_its_folder_again(tmp_path: Path) -> 
 def test_folders_a_file_in_the_way_says_what_it_is(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(InputError, match="it is a file"):
+    with pytest.raises(InputError, match=f"{blocker} is a file, not a folder"):
         prepare_out_dir(blocker, "job-1")
-    with pytest.raises(InputError, match="Not a directory"):
-        prepare_out_dir(blocker / "below", "job-1")
+    with pytest.raises(InputError, match=f"{blocker} is a file, not a folder"):
+        prepare_out_dir(blocker / "below" / "deeper", "job-1")

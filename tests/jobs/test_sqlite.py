@@ -207,3 +207,15 @@ def test_store_in_unwritable_folder_is_a_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="cannot open the job store"):
         SqliteJobStore.in_output_dir(blocker / "out")
+
+
+@pytest.mark.parametrize("below", ["", "out"])
+def test_sqlite_output_dir_that_is_a_file_is_named_as_such(tmp_path: Path, below: str) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+
+    with pytest.raises(ConfigError) as raised:
+        SqliteJobStore.in_output_dir(blocker / below if below else blocker)
+
+    assert f"{blocker} is a file, not a folder" in str(raised.value)
+    assert "File exists" not in str(raised.value)

@@ -15,6 +15,7 @@ from storyreel.api.fields import Characters, Duration, Segments, Style, Text
 from storyreel.api.problems import not_found
 from storyreel.domain.story import Story, Usage
 from storyreel.errors import JobError
+from storyreel.jobs.artifacts import missing_artifacts
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
 from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
 from storyreel.jobs.runner import JobRunner
@@ -96,6 +97,10 @@ class JobDetail(BaseModel):
     reasons: list[str]
     progress: Progress
     files: list[str]
+    missing: list[str] = Field(
+        description="Steps whose file is gone or damaged on disk; a job that finished "
+        "'succeeded' then reads 'partial' until a resume collects or reports them."
+    )
     manifest: Manifest | None
 
 
@@ -130,9 +135,14 @@ def summary(job: JobRecord) -> JobSummary:
 def detail(view: JobView, *, running_here: bool) -> JobDetail:
     job = view.job
     manifest: Any = job.manifest if job.final else None
+    missing = [step.key for step in missing_artifacts(Path(job.out_dir), view.steps)]
+    status, reasons = job.status, list(job.reasons)
+    if missing and status is JobStatus.SUCCEEDED:
+        status = JobStatus.PARTIAL
+        reasons += [f"{key}: missing" for key in missing]
     return JobDetail(
         id=job.id,
-        status=job.status,
+        status=status,
         created_at=job.created_at,
         updated_at=job.updated_at,
         idea=job.idea,
@@ -141,9 +151,10 @@ def detail(view: JobView, *, running_here: bool) -> JobDetail:
         running_here=running_here,
         estimated_cost_usd=job.estimated_cost_usd,
         usage=job.usage,
-        reasons=list(job.reasons),
+        reasons=reasons,
         progress=Progress.model_validate(view.progress()),
         files=downloadable(view),
+        missing=missing,
         manifest=Manifest.model_validate(manifest) if manifest is not None else None,
     )
 

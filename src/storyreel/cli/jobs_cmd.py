@@ -81,11 +81,7 @@ def jobs(
     """List the jobs of output_dir, newest first."""
     from storyreel.cli.jobs_views import jobs_json, show_jobs
 
-    store = state(ctx).container().job_store()
-    try:
-        found = store.list_jobs()
-    finally:
-        store.close()
+    found = state(ctx).container().job_listing()
     if json_output:
         emit_json(jobs_json(found))
     else:

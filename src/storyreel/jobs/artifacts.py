@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from storyreel.files import is_mp4, sniff_image_type
@@ -18,11 +19,8 @@ def recheck_artifacts(store: JobStore, job_id: str) -> list[str]:
     again, not paid again); anything else becomes ``failed`` with the reason. A job that
     said ``succeeded`` says ``partial`` from then on, until a resume makes it whole."""
     job = store.get(job_id)
-    folder = Path(job.out_dir)
     reopened = []
-    for step in store.steps(job_id):
-        if not _made_here(step) or _valid(folder / str(step.artifact), step.kind):
-            continue
+    for step in missing_artifacts(Path(job.out_dir), store.steps(job_id)):
         missing = f"{step.artifact} is missing or damaged"
         if step.kind is StepKind.CLIP and step.operation:
             again = step.but(status=StepStatus.SUBMITTED, error=f"{missing}; collecting it again")
@@ -34,6 +32,16 @@ def recheck_artifacts(store: JobStore, job_id: str) -> list[str]:
     if reopened and job.status is JobStatus.SUCCEEDED:
         store.update(job_id, status=JobStatus.PARTIAL, reasons=[f"{k}: missing" for k in reopened])
     return reopened
+
+
+def missing_artifacts(folder: Path, steps: Iterable[StepRecord]) -> list[StepRecord]:
+    """The succeeded steps whose file in ``folder`` is gone or not a valid file of its
+    kind. Reads only: what a status answer reports without touching the job."""
+    return [
+        step
+        for step in steps
+        if _made_here(step) and not _valid(folder / str(step.artifact), step.kind)
+    ]
 
 
 def _made_here(step: StepRecord) -> bool:

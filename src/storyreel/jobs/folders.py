@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from storyreel.errors import InputError
+from storyreel.files import folder_trouble
 from storyreel.jobs.manifest import MANIFEST_FILENAME
 
 # Taken atomically by the job that films into a folder; another job there is refused.
@@ -26,10 +27,11 @@ def prepare_out_dir(folder: Path, job_id: str | None = None) -> Path:
             pass
         if job_id is not None:
             _take(folder, job_id)
-    except FileExistsError:
-        raise InputError(f"cannot use {str(folder)!r} as the output folder: it is a file") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
+    except OSError as exc:
+        reason = folder_trouble(folder, exc)
+        raise InputError(f"cannot write to the output folder {str(folder)!r}: {reason}") from None
+    except ValueError as exc:
+        reason = str(exc)
         raise InputError(f"cannot write to the output folder {str(folder)!r}: {reason}") from None
     return folder
 

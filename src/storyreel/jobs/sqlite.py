@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from storyreel.errors import ConfigError, JobError
+from storyreel.files import folder_trouble
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
+from storyreel.jobs.sqlite_connect import open_for_reading, open_for_writing
 from storyreel.jobs.sqlite_errors import guarded, store_error
 from storyreel.jobs.sqlite_rows import (
     INSERT_JOB,
@@ -38,25 +40,35 @@ class SqliteJobStore(JobStore):
     """A :class:`JobStore` in one SQLite file (WAL mode).
 
     Each thread gets its own connection; every write runs in a ``BEGIN IMMEDIATE``
-    transaction, so several threads and processes can share the file.
+    transaction, so several threads and processes can share the file. ``read_only`` opens
+    an existing store without ever writing it (listing a folder this process cannot write).
     """
 
     def __init__(
-        self, path: str | Path, *, busy_timeout_s: float = 30.0, lock_wait_s: float = 120.0
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_s: float = 30.0,
+        lock_wait_s: float = 120.0,
+        read_only: bool = False,
     ) -> None:
         self._path = Path(path)
+        self._read_only = read_only
         self._busy_timeout_s = busy_timeout_s
         self.lock_wait_s = lock_wait_s
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        if read_only:
+            return
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             with self._write() as db:
                 create_schema(db)
         except OSError as exc:
+            why = folder_trouble(self._path.parent, exc)
             raise ConfigError(
-                f"cannot open the job store {self._path}: {exc}; check that output_dir is writable"
+                f"cannot open the job store {self._path}: {why} (output_dir)"
             ) from None
         except sqlite3.Error as exc:
             raise store_error(self._path, exc) from None
@@ -79,18 +91,8 @@ class SqliteJobStore(JobStore):
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            # Each connection serves one thread; close() may run in another, hence the flag.
-            db = sqlite3.connect(
-                self._path,
-                timeout=self._busy_timeout_s,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode = WAL")
-            # FULL: a recorded operation name survives a power cut, not only a crash.
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
+            opener = open_for_reading if self._read_only else open_for_writing
+            db = opener(self._path, busy_timeout_s=self._busy_timeout_s)
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
