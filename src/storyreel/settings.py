@@ -25,7 +25,9 @@ from storyreel.settings_sections import (
     EmulatorSettings,
     GoogleSettings,
     JobSettings,
+    NarrationSettings,
     OpenRouterSettings,
+    ReelSettings,
     VideoSettings,
 )
 
@@ -45,6 +47,8 @@ class Settings(BaseSettings):
     openrouter: OpenRouterSettings = OpenRouterSettings()
     google: GoogleSettings = GoogleSettings()
     video: VideoSettings = VideoSettings()
+    narration: NarrationSettings = NarrationSettings()
+    reel: ReelSettings = ReelSettings()
     jobs: JobSettings = JobSettings()
     emulator: EmulatorSettings = EmulatorSettings()
     api: ApiSettings = ApiSettings()
@@ -130,7 +134,9 @@ __all__ = [
     "EmulatorSettings",
     "GoogleSettings",
     "JobSettings",
+    "NarrationSettings",
     "OpenRouterSettings",
+    "ReelSettings",
     "Settings",
     "VideoSettings",
     "load_settings",

@@ -54,8 +54,14 @@ class GoogleSettings(_Section):
     location: str = "us-central1"
     video_model: str = "veo-3.1-fast-generate-001"
     image_model: str = "gemini-2.5-flash-image"
+    # Gemini TTS is served from the global location (or the us/eu multi-regions), not Veo's.
+    tts_model: str = "gemini-2.5-flash-tts"
+    tts_location: str = "global"
     timeout_s: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
+    # List prices for the cost estimate: one generated image; one second of generated speech.
+    price_per_image_usd: float = Field(default=0.039, ge=0)
+    price_per_speech_second_usd: float = Field(default=0.00025, ge=0)
 
 
 class VideoSettings(_Section):
@@ -84,6 +90,29 @@ class VideoSettings(_Section):
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)
         return value
+
+
+class NarrationSettings(_Section):
+    """The voice that reads each segment's narration (Gemini text-to-speech)."""
+
+    enabled: bool = True
+    voice: str = Field(default="Kore", min_length=1)
+    style: str | None = "warm, unhurried storyteller"
+    # A segment's narration is written to at most this many spoken words per clip second.
+    words_per_second: float = Field(default=2.5, gt=0, le=6)
+
+
+class ReelSettings(_Section):
+    """How the finished reel is assembled from the clips, the voice and the captions."""
+
+    enabled: bool = True
+    transition_s: float = Field(default=0.0, ge=0, le=2)
+    music: str | None = None
+    music_volume_db: float = Field(default=-18.0, le=0)
+    loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5)
+    true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
+    burn_captions: bool = True
+    allow_gaps: bool = False
 
 
 class JobSettings(_Section):
