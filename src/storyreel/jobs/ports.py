@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from storyreel.domain.reel import ReelPlan, ReelResult, Speech
 from storyreel.errors import ProviderError
 from storyreel.services.google.media import ImageResult, VideoRequest, VideoResult
 
@@ -38,3 +39,16 @@ class ClipMaker(Protocol):
     async def generate_thumbnail(
         self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
     ) -> ImageResult: ...
+
+
+class Voice(Protocol):
+    """What the job layer needs to read a narration aloud: one billed text-to-speech call."""
+
+    async def speak(self, text: str, *, label: str) -> Speech: ...
+
+
+class ReelAssembler(Protocol):
+    """Renders a planned reel to ``dest`` (``reel.mp4``, captions beside it). Blocking and
+    CPU-bound: the job layer runs it in a worker thread. Makes no paid call."""
+
+    def assemble(self, plan: ReelPlan, dest: Path) -> ReelResult: ...
