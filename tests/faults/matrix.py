@@ -493,8 +493,53 @@ def settings_text(settings: Mapping[str, Mapping[str, Any]]) -> str:
     return ", ".join(pairs)
 
 
+PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "Ctrl-C, SIGTERM or SIGHUP while paid submits are in flight",
+        "waits up to `jobs.stop_grace_s` for the answers, records them `submitted`, leaves the "
+        "job `queued`; resume polls them: no clip paid twice",
+        "tests/cli/test_jobs_crash.py::test_make_terminated_during_submits_records_them_and_"
+        "never_pays_twice",
+    ),
+    (
+        "SIGKILL while clips are polled",
+        "everything recorded survives; resume (or the next server) polls the operations again",
+        "tests/cli/test_jobs_crash.py::test_make_killed_while_polling_resumes_without_paying_twice",
+    ),
+    (
+        "SIGKILL after Google accepted a submit, before the answer arrived",
+        "the one window that can pay twice: the clip is `unknown`, counted as possibly billed, "
+        "and resubmitted by resume only with `video.resubmit_on_unknown: true`",
+        "bench/soak.py",
+    ),
+    (
+        "a process suspended (SIGSTOP) past its lease, and a takeover",
+        "the new owner continues; the woken process submits and writes nothing more and stops "
+        "with a `JobError`",
+        "tests/jobs/test_takeover.py::test_takeover_stale_owner_stops_without_paying_again",
+    ),
+    (
+        "the job store locked by another process",
+        "waited out within `lock_wait_s`, then a one-line store error (exit 74)",
+        "tests/jobs/test_store_faults.py::test_store_fault_lock_held_for_a_while_is_waited_out",
+    ),
+    (
+        "a damaged job store or a full disk",
+        "a one-line error that names the file and the problem (exit 74); `/readyz` fails",
+        "tests/jobs/test_store_faults.py",
+    ),
+    (
+        "a clip or thumbnail deleted or emptied after the job succeeded",
+        "`GET /v1/jobs/{id}` reads `partial` with `missing`; resume collects a clip again "
+        "without paying, or reports what cannot be fetched",
+        "tests/api/test_routes_media.py::test_routes_media_a_deleted_clip_is_reported_missing_"
+        "and_resume_collects_it",
+    ),
+)
+
+
 def render() -> str:
-    """MATRIX.md: the table of ROWS."""
+    """MATRIX.md: the table of ROWS, then what happens when storyreel's own process fails."""
     lines = [
         "# What storyreel does when a provider fails",
         "",
@@ -515,6 +560,14 @@ def render() -> str:
             row.outcome,
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## When storyreel's own process or disk fails",
+        "",
+        "| fault | what storyreel does | checked by |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {fault} | {does} | `{test}` |" for fault, does, test in PROCESS_ROWS]
     return "\n".join(lines) + "\n"
 
 

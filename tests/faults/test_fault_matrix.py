@@ -24,7 +24,7 @@ from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.settings import Settings, load_settings
 
 from .conftest import Control
-from .matrix import ROWS, Expect, Row, render
+from .matrix import PROCESS_ROWS, ROWS, Expect, Row, render
 
 IDEA = "a heron fishing at dawn"
 CLIP_SECONDS = 4
@@ -201,3 +201,12 @@ def test_fault_matrix_row_ids_are_unique_and_stable() -> None:
     # The README cites rows by id: an id must name one row, whatever rows are added around it.
     ids = [row.id for row in ROWS]
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("checked_by", [row[2] for row in PROCESS_ROWS])
+def test_fault_matrix_process_rows_name_a_real_check(checked_by: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    path, _, name = checked_by.partition("::")
+    source = (root / path).read_text(encoding="utf-8")
+    if name:
+        assert f"def {name}(" in source, f"{checked_by} does not exist"
