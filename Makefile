@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/reel.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info output

@@ -1,11 +1,14 @@
-"""File rules every layer shares: what media bytes are, by their magic, and atomic writes."""
+"""File rules every layer shares: media bytes by their magic, atomic writes, output paths."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from pathlib import Path
+
+from storyreel.errors import InputError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -39,7 +42,7 @@ def write_atomic(dest: Path, data: bytes) -> None:
     that the rename survives a crash. A failure leaves no temporary file behind.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp_name = create_temporary(dest)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -51,6 +54,23 @@ def write_atomic(dest: Path, data: bytes) -> None:
             os.unlink(tmp_name)
         raise
     _fsync_folder(dest.parent)
+
+
+def create_temporary(dest: Path) -> tuple[int, str]:
+    """A new, empty temporary file next to ``dest``, open for writing.
+
+    Created with mode 0666 so that the process umask decides who may read the result, as it
+    does for files other tools write (``tempfile.mkstemp`` would make every output 0600).
+    O_EXCL refuses a name that exists, a symlink planted there included.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = str(dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {dest}")
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -67,15 +87,86 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["JPEG_MAGIC", "PNG_MAGIC", "is_mp4", "sniff_image_type", "write_atomic"]
+__all__ = [
+    "JPEG_MAGIC",
+    "PNG_MAGIC",
+    "folder_trouble",
+    "is_mp4",
+    "make_folder",
+    "prepare_output_file",
+    "prepare_output_folder",
+    "sniff_image_type",
+    "write_atomic",
+]
 
 
 def folder_trouble(folder: Path, exc: OSError) -> str:
     """Why ``folder`` could not be made or written, in words: a file standing where the
     folder (or one of its parents) should be is named as such, not as "File exists"."""
     for path in (folder, *folder.parents):
-        if path.exists() or path.is_symlink():
-            if not path.is_dir():
+        try:
+            present = path.exists() or path.is_symlink()
+            if present and not path.is_dir():
                 return f"{path} is a file, not a folder"
+        except OSError:
+            continue
+        if present:
             break
     return exc.strerror or str(exc)
+
+
+def prepare_output_folder(folder: Path, *, parents: bool = False) -> Path:
+    """Make sure files can be written into ``folder`` before anything is paid for.
+
+    A missing ``folder`` is created: only its last level, like ``mkdir`` (an explicit
+    ``--out`` never makes folders elsewhere on the machine), or with every missing parent
+    when ``parents`` (the configured ``output_dir``). Writability is proven with a temporary
+    file. Raises InputError, one line, saying what is in the way.
+    """
+    try:
+        make_folder(folder, parents=parents)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = folder_trouble(folder, exc)
+        raise InputError(f"cannot write to the folder {str(folder)!r}: {reason}") from None
+    return folder
+
+
+def prepare_output_file(path: Path, *, parents: bool = False) -> Path:
+    """Make sure ``path`` can be written before anything is paid for: it is not a folder,
+    its folder exists (or is created as :func:`prepare_output_folder` does) and is writable.
+    Returns ``path`` with ``~`` expanded."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise InputError(
+            f"cannot write {str(path)!r}: it is a folder, not a file; name a file in it"
+        )
+    prepare_output_folder(path.parent, parents=parents)
+    return path
+
+
+def make_folder(folder: Path, *, parents: bool = False) -> None:
+    """Create ``folder`` if it is missing: only its last level unless ``parents``. A missing
+    parent is an InputError naming it; a file in the way an OSError (see folder_trouble)."""
+    if folder.is_dir():
+        return
+    if not parents:
+        _refuse_missing_parent(folder)
+    folder.mkdir(parents=parents, exist_ok=True)
+
+
+def _refuse_missing_parent(folder: Path) -> None:
+    missing: Path | None = None
+    for path in (folder.parent, *folder.parent.parents):
+        if path.exists() or path.is_symlink():
+            if not path.is_dir():
+                # Named by folder_trouble: "<path> is a file, not a folder".
+                raise NotADirectoryError(20, "Not a directory", str(path))
+            break
+        missing = path
+    if missing is not None:
+        raise InputError(
+            f"cannot create the folder {str(folder)!r}: {str(missing)!r} does not exist; "
+            "create it first (only the last folder level is made)"
+        )
