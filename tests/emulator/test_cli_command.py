@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,15 +24,22 @@ def test_command_refuses_a_non_loopback_host() -> None:
 
 def test_command_options_parse_through_typer(monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[tuple[object, ...]] = []
-    monkeypatch.setattr("storyreel.emulator.serve", lambda *args: served.append(args), raising=True)
+
+    def serve(*args: object, sock: socket.socket) -> None:
+        served.append((*args, sock.getsockname()[1]))
+
+    monkeypatch.setattr("storyreel.emulator.serve", serve, raising=True)
     app = typer.Typer()
     app.command()(emulator)
     result = CliRunner().invoke(
-        app, ["--port", "9911", "--video-latency", "0.5", "--text-latency", "0.1"]
+        app, ["--port", "0", "--video-latency", "0.5", "--text-latency", "0.1"]
     )
     assert result.exit_code == 0, result.output
-    host, port, options, allow_remote = served[0]
-    assert (host, port, allow_remote) == ("127.0.0.1", 9911, False)
+    host, port, options, allow_remote, bound = served[0]
+    # The port served is the one the socket was bound to before anything was printed.
+    assert (host, allow_remote) == ("127.0.0.1", False)
+    assert port == bound != 0
+    assert f"http://127.0.0.1:{port} " in result.output
     assert options.video_latency_s == 0.5  # type: ignore[attr-defined]
     assert options.text_latency_s == 0.1  # type: ignore[attr-defined]
 

@@ -3,5 +3,13 @@
 from storyreel.emulator.app import create_app
 from storyreel.emulator.options import EmulatorOptions
 from storyreel.emulator.server import EmulatorServer, serve
+from storyreel.emulator.state import STATE_FOLDER_NAME, stored_operations
 
-__all__ = ["EmulatorOptions", "EmulatorServer", "create_app", "serve"]
+__all__ = [
+    "STATE_FOLDER_NAME",
+    "EmulatorOptions",
+    "EmulatorServer",
+    "create_app",
+    "serve",
+    "stored_operations",
+]

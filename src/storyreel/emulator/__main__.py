@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from storyreel.emulator.options import EmulatorOptions
 from storyreel.emulator.server import serve
@@ -17,11 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video-latency", type=float, default=2.0, metavar="SECONDS")
     parser.add_argument("--text-latency", type=float, default=0.0, metavar="SECONDS")
     parser.add_argument("--image-latency", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="FOLDER")
     parser.add_argument("--allow-remote", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        options = EmulatorOptions(args.video_latency, args.text_latency, args.image_latency)
+        options = EmulatorOptions(
+            args.video_latency, args.text_latency, args.image_latency, args.state_dir
+        )
         serve(args.host, args.port, options, args.allow_remote)
     except ValueError as exc:
         logging.getLogger(__name__).error("%s", exc)

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from storyreel.emulator.images import describe_image
 from storyreel.emulator.schema_fill import fill
 from storyreel.emulator.strings import string_for
-from storyreel.emulator.text import Prose, estimate_tokens
+from storyreel.emulator.subject import has_subject_tag
+from storyreel.emulator.tale_fields import tale_for
+from storyreel.emulator.text import estimate_tokens
 
 REFUSAL: Final = "I'm sorry, but I can't help with that request."
 _IMAGE_TOKENS: Final = 85
@@ -32,6 +34,14 @@ class Conversation:
     prompt: str = ""
     images: list[str] = field(default_factory=list)
     all_text: list[str] = field(default_factory=list)
+
+    @property
+    def brief(self) -> str:
+        """The text the reply is about: the last user words, or, when they name no idea (a
+        repair request), the latest message that does, so a repair keeps to the same idea."""
+        if has_subject_tag(self.prompt):
+            return self.prompt
+        return next((t for t in reversed(self.all_text) if has_subject_tag(t)), self.prompt)
 
     @property
     def prompt_tokens(self) -> int:
@@ -86,10 +96,10 @@ def read_messages(messages: Any) -> Conversation:
 
 
 def plain_reply(conversation: Conversation, salt: str) -> str:
-    prose = Prose(conversation.prompt, salt)
-    opening = f"Here is a take on {prose.title()}."
+    tale = tale_for(f"{conversation.brief}\x1f{salt}" if salt else conversation.brief)
+    opening = f"Here is a take on {tale.title()}: {tale.logline()}"
     seen = "".join(f" The picture shows {image}." for image in conversation.images)
-    return f"{opening}{seen} {prose.paragraph(3)}"
+    return f"{opening}{seen} {tale.paragraph()}"
 
 
 def json_reply(conversation: Conversation, response_format: Any, salt: str) -> str | None:
@@ -99,7 +109,7 @@ def json_reply(conversation: Conversation, response_format: Any, salt: str) -> s
     if not isinstance(response_format, Mapping):
         raise ChatRequestError("'response_format' must be an object")
     kind = response_format.get("type")
-    prompt = f"{conversation.prompt}\x1f{salt}" if salt else conversation.prompt
+    prompt = f"{conversation.brief}\x1f{salt}" if salt else conversation.brief
     if kind == "text":
         return None
     if kind == "json_object":
@@ -120,4 +130,4 @@ def _loose_object(conversation: Conversation) -> dict[str, str]:
         for match in _QUOTED_KEY.finditer(text):
             keys.setdefault(match.group(1), None)
     names = list(keys)[:8] or ["title", "text"]
-    return {name: string_for(name, conversation.prompt, f"$.{name}") for name in names}
+    return {name: string_for(name, conversation.brief, f"$.{name}") for name in names}

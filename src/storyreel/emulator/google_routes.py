@@ -21,6 +21,9 @@ from storyreel.emulator.gemini import (
 )
 from storyreel.emulator.handling import begin
 from storyreel.emulator.responses import dumps, google_error, json_response, malformed
+from storyreel.emulator.speech import SpeechCall, is_speech, speech_reply
+from storyreel.emulator.speech_log import SpeechEntry
+from storyreel.emulator.speech_voices import SpeechRefusal
 from storyreel.emulator.state import EmulatorState
 from storyreel.emulator.veo_routes import VeoRoutes
 
@@ -107,11 +110,19 @@ class GoogleRoutes:
             return started
         call = started
         response_id = hashlib.sha256(call.body).hexdigest()[:22]
+        streamed = target.method == "streamGenerateContent"
         try:
             parsed = read_request(call.payload)
+            speech = is_speech(target.model, target.resource, target.location, parsed.config)
             if call.fault == "safety_block":
                 reply = blocked_reply(parsed, target.model, response_id)
                 await call.settle(self._state.latency.text_s)
+            elif speech:
+                await call.settle(self._state.latency.text_s)
+                spoken = SpeechCall(target.model, request.url.path, response_id, streamed)
+                reply = await asyncio.to_thread(
+                    speech_reply, call.payload, spoken, self._state.speech
+                )
             elif parsed.wants_image:
                 await call.settle(self._state.latency.image_s)
                 reply = await asyncio.to_thread(image_reply, parsed, target.model, response_id)
@@ -120,11 +131,15 @@ class GoogleRoutes:
                 reply = text_reply(parsed, target.model, response_id)
         except GeminiRequestError as exc:
             return google_error(400, str(exc))
+        except SpeechRefusal as exc:
+            entry = SpeechEntry(request.url.path, target.model, exc.status)
+            self._state.speech.refused(entry)
+            return google_error(exc.status, exc.message)
         if call.fault == "drop_after_accept":
             return await call.drop()
         if call.fault == "malformed":
             return malformed(reply)
-        if target.method == "streamGenerateContent":
+        if streamed:
             return StreamingResponse(_stream(reply), media_type="text/event-stream")
         return json_response(reply)
 

@@ -37,6 +37,17 @@ def bounds(schema: Mapping[str, Any]) -> tuple[float | None, float | None, bool,
     return _float(low), _float(high), low_open, high_open
 
 
+def within(schema: Mapping[str, Any], value: int) -> bool:
+    """Whether ``value`` meets the schema's bounds and ``multipleOf``."""
+    low, high, low_open, high_open = bounds(schema)
+    if low is not None and (value <= low if low_open else value < low):
+        return False
+    if high is not None and (value >= high if high_open else value > high):
+        return False
+    step: Any = schema.get("multipleOf")
+    return not (_numeric(step) and step > 0 and value % step)
+
+
 def integer_for(schema: Mapping[str, Any], name: str, rng: random.Random) -> int:
     """A whole number in range; a plausible one for names like ``year`` or ``duration``."""
     low, high, low_open, high_open = bounds(schema)

@@ -103,6 +103,9 @@ class OpenAIRoutes:
         for index in range(count):
             salt = str(index) if index else ""
             text = json_reply(conversation, call.payload.get("response_format"), salt)
+            if text is not None:
+                # A story's clips are filmed later: their title cards show its narration.
+                self._state.narrations.remember_reply(text)
             replies.append(text if text is not None else plain_reply(conversation, salt))
         return replies
 

@@ -1,4 +1,5 @@
-"""Veo long-running operations: when each finishes and what it finishes with."""
+"""Veo long-running operations: when each finishes, what it finishes with, and where they are
+kept (in memory, and in a state folder when one is given, for any later process to poll)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import hashlib
 import itertools
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from typing import Any, Final
 
 import av
 
+from storyreel.emulator.records import RecordFolder
 from storyreel.emulator.video import ClipSpec, make_mp4
 
 logger = logging.getLogger(__name__)
@@ -24,6 +27,8 @@ SAFETY_REASON: Final = (
     "violates Vertex AI's usage guidelines (emulated safety filter). Support codes: 58061214"
 )
 _MAX_KEPT: Final = 10_000
+# Stored operations nobody has touched for this long are forgotten, as Google forgets them.
+RETENTION_S: Final = 30 * 24 * 3600.0
 
 
 def project_number(seed: str) -> str:
@@ -34,18 +39,26 @@ def project_number(seed: str) -> str:
 
 @dataclass
 class Operation:
-    """One submitted generation; ``outcome`` is ``video``, ``safety`` or ``error``."""
+    """One submitted generation; ``outcome`` is ``video``, ``safety`` or ``error``.
+
+    ``done_at`` is wall-clock time (seconds since the epoch), so that it means the same in
+    a later process that reads the operation back from the state folder.
+    """
 
     name: str
     clips: list[ClipSpec]
     latency_s: float
     storage_uri: str | None = None
     outcome: str = "video"
-    submitted: float = field(default_factory=time.monotonic)
-    encoding: asyncio.Task[list[str]] | None = None
+    done_at: float = 0.0
+    encoding: asyncio.Task[list[str]] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.done_at:
+            self.done_at = time.time() + self.latency_s
 
     def is_done(self) -> bool:
-        return time.monotonic() - self.submitted >= self.latency_s
+        return time.time() >= self.done_at
 
     def start_encoding(self) -> None:
         """Encode in a worker thread now, so the bytes are ready when the latency has passed."""
@@ -91,37 +104,130 @@ class Operation:
         if self.encoding is not None and not self.encoding.done():
             self.encoding.cancel()
 
+    def to_record(self) -> dict[str, Any]:
+        """What a later process needs to finish this operation exactly as this one would."""
+        return {
+            "name": self.name,
+            "clips": [_clip_record(clip) for clip in self.clips],
+            "latency_s": self.latency_s,
+            "storage_uri": self.storage_uri,
+            "outcome": self.outcome,
+            "done_at": self.done_at,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Operation:
+        return cls(
+            name=str(record["name"]),
+            clips=[_clip_from(item) for item in record["clips"]],
+            latency_s=float(record["latency_s"]),
+            storage_uri=record.get("storage_uri"),
+            outcome=str(record.get("outcome", "video")),
+            done_at=float(record["done_at"]),
+        )
+
+
+def _clip_record(clip: ClipSpec) -> dict[str, Any]:
+    image = base64.b64encode(clip.image).decode("ascii") if clip.image is not None else None
+    return {
+        "prompt": clip.prompt,
+        "ratio": list(clip.ratio),
+        "seconds": clip.seconds,
+        "sample": clip.sample,
+        "image": image,
+        "card": clip.card,
+        "audio": clip.audio,
+    }
+
+
+def _clip_from(item: dict[str, Any]) -> ClipSpec:
+    image = item.get("image")
+    width, height = item["ratio"]
+    return ClipSpec(
+        prompt=str(item["prompt"]),
+        ratio=(int(width), int(height)),
+        seconds=int(item["seconds"]),
+        sample=int(item["sample"]),
+        image=base64.b64decode(image) if isinstance(image, str) else None,
+        card=item.get("card"),
+        audio=bool(item.get("audio", False)),
+    )
+
 
 def _encode_all(clips: list[ClipSpec]) -> list[str]:
     return [base64.b64encode(make_mp4(clip)).decode("ascii") for clip in clips]
 
 
 class OperationStore:
-    """Operations by name, oldest forgotten first beyond a bound so long runs stay small."""
+    """Operations by name, oldest forgotten first beyond a bound so long runs stay small.
 
-    def __init__(self) -> None:
+    With a ``folder``, every operation is also written there before its name is returned,
+    and one this process does not hold is read from there: any process sharing the folder
+    can poll it. Without one, operations end with the process.
+    """
+
+    def __init__(self, folder: RecordFolder | None = None) -> None:
         self._operations: OrderedDict[str, Operation] = OrderedDict()
         self._sequence = itertools.count()
+        self._folder = folder
+        if folder is not None:
+            folder.prune(RETENTION_S)
 
     def __len__(self) -> int:
+        if self._folder is not None:
+            return max(self._folder.count(), len(self._operations))
         return len(self._operations)
 
     def new_name(self, resource: str, body: bytes) -> str:
-        """``{resource}/operations/{id}``: derived from the request, unique per submission."""
-        digest = hashlib.sha256(body + f"#{next(self._sequence)}".encode()).hexdigest()
+        """``{resource}/operations/{id}``: derived from the request, unique per submission
+        (and across processes: each sharing a folder counts from zero)."""
+        salt = f"#{next(self._sequence)}#{secrets.token_hex(8)}".encode()
+        digest = hashlib.sha256(body + salt).hexdigest()
         op_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
         return f"{resource}/operations/{op_id}"
 
     def add(self, operation: Operation) -> None:
-        self._operations[operation.name] = operation
-        while len(self._operations) > _MAX_KEPT:
-            _, oldest = self._operations.popitem(last=False)
-            oldest.cancel()
+        """Keep ``operation``; written to the folder (durably) before this returns.
+
+        Raises OSError when the folder cannot be written: Google would not hand out a name
+        it may forget, and neither does the emulator.
+        """
+        if self._folder is not None:
+            self._folder.write(operation.name, operation.to_record())
+        self._remember(operation)
+
+    def save(self, operation: Operation) -> None:
+        """Record a change to ``operation`` (its outcome, set by a fault rule)."""
+        if self._folder is not None:
+            try:
+                self._folder.write(operation.name, operation.to_record())
+            except OSError as exc:
+                logger.warning("could not store the change to %s: %s", operation.name, exc)
 
     def get(self, name: str) -> Operation | None:
-        return self._operations.get(name)
+        operation = self._operations.get(name)
+        if operation is not None or self._folder is None:
+            return operation
+        record = self._folder.read(name)
+        if record is None:
+            return None
+        try:
+            operation = Operation.from_record(record)
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("stored operation %s is unusable: %s", name, exc)
+            return None
+        self._remember(operation)
+        return operation
 
     def clear(self) -> None:
         for operation in self._operations.values():
             operation.cancel()
         self._operations.clear()
+        if self._folder is not None:
+            self._folder.clear()
+
+    def _remember(self, operation: Operation) -> None:
+        self._operations[operation.name] = operation
+        while len(self._operations) > _MAX_KEPT:
+            _, oldest = self._operations.popitem(last=False)
+            oldest.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,11 +13,17 @@ class EmulatorOptions:
 
     ``video_latency_s`` is the time from a Veo submission until its operation
     reports ``done``; the other two delay the reply of text and image calls.
+
+    ``state_dir``, when set, is where Veo operations (and the narrations the emulator
+    wrote for each visual prompt) are kept on disk, so that an operation accepted by one
+    process can be polled and collected by any later one using the same folder, as with
+    the real service. Without it they live in memory and end with the process.
     """
 
     video_latency_s: float = 2.0
     text_latency_s: float = 0.0
     image_latency_s: float = 0.0
+    state_dir: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("video_latency_s", "text_latency_s", "image_latency_s"):

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from storyreel.emulator.numbers import integer_for, number_for
+from storyreel.emulator.narration_budget import fit_narrations
+from storyreel.emulator.numbers import integer_for, number_for, within
 from storyreel.emulator.strings import string_for
+from storyreel.emulator.tale_fields import item_number
 from storyreel.emulator.text import seeded
 
 Schema = Mapping[str, Any]
@@ -26,7 +28,8 @@ _COMPOUND: Final = ("anyOf", "oneOf")
 def fill(schema: Schema | bool, prompt: str) -> Any:
     """A value valid under ``schema``, deterministic for (schema, prompt)."""
     root: Schema = schema if isinstance(schema, Mapping) else {}
-    return _Filler(root, prompt).value(schema, "", "$", 0)
+    # Like a model told a reading rate, narrations are kept short enough for their clips.
+    return fit_narrations(_Filler(root, prompt).value(schema, "", "$", 0), prompt)
 
 
 def _as_int(value: Any) -> int | None:
@@ -46,6 +49,8 @@ class _Filler:
     def __init__(self, root: Schema, prompt: str) -> None:
         self._root = root
         self._prompt = prompt
+        # Each array's length by path: an item's text may depend on how many there are.
+        self._sizes: dict[str, int] = {}
 
     def _pointer(self, ref: str) -> Schema:
         if not ref.startswith("#"):
@@ -77,7 +82,7 @@ class _Filler:
 
     def value(self, raw: Schema | bool, name: str, path: str, depth: int) -> Any:
         if not isinstance(raw, Mapping):
-            return string_for(name, self._prompt, path) if raw else None
+            return string_for(name, self._prompt, path, sizes=self._sizes) if raw else None
         schema = self._resolve(raw)
         if "const" in schema:
             return schema["const"]
@@ -94,6 +99,9 @@ class _Filler:
         if kind == "array":
             return self._array(schema, name, path, depth)
         if kind == "integer":
+            number = item_number(name, path, self._sizes)
+            if number is not None and within(schema, number):
+                return number
             return integer_for(schema, name, seeded(self._prompt, path))
         if kind == "number":
             return number_for(schema, seeded(self._prompt, path))
@@ -101,7 +109,7 @@ class _Filler:
             return seeded(self._prompt, path).random() < 0.5
         if kind == "null":
             return None
-        return string_for(name, self._prompt, path, schema)
+        return string_for(name, self._prompt, path, schema, self._sizes)
 
     def _branch(self, schema: Schema, key: str, depth: int) -> Schema:
         branches = [self._resolve(b) if isinstance(b, Mapping) else {} for b in schema[key]]
@@ -164,6 +172,7 @@ class _Filler:
         if high is not None:
             count = min(count, high)
         item_name = _singular(name)
+        self._sizes[path] = count
         values: list[Any] = []
         for index in range(count):
             sub = prefix[index] if index < len(prefix) else items

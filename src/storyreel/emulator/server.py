@@ -42,6 +42,22 @@ def check_host(host: str, allow_remote: bool) -> None:
         )
 
 
+_THREAD_NAME: Final = "storyreel-emulator"
+
+
+class _OwnLinesFilter(logging.Filter):
+    """Drops uvicorn's routine lines ("Started server process", "Shutting down"...) logged by
+    the in-process emulator's thread: uvicorn logs every server on one logger, so inside
+    `storyreel serve` they would read as the API starting and stopping twice. Warnings and
+    errors still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or record.threadName != _THREAD_NAME
+
+
+_OWN_LINES = _OwnLinesFilter()
+
+
 def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     state: EmulatorState = app.state.emulator
     return uvicorn.Config(
@@ -113,8 +129,11 @@ class EmulatorServer:
             raise
         self._port = sock.getsockname()[1]
         server = uvicorn.Server(_config(self.app, self._host, self._port))
+        uvicorn_logger = logging.getLogger("uvicorn.error")
+        if _OWN_LINES not in uvicorn_logger.filters:
+            uvicorn_logger.addFilter(_OWN_LINES)
         thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="storyreel-emulator", daemon=True
+            target=server.run, kwargs={"sockets": [sock]}, name=_THREAD_NAME, daemon=True
         )
         self._server, self._thread = server, thread
         thread.start()
@@ -155,9 +174,11 @@ def serve(
     port: int = 8090,
     options: EmulatorOptions | None = None,
     allow_remote: bool = False,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Run the emulator in the foreground until interrupted (Ctrl-C / SIGTERM)."""
+    """Run the emulator in the foreground until interrupted (Ctrl-C / SIGTERM), on ``sock``
+    when the caller has bound one (to report a port in use in its own words)."""
     check_host(host, allow_remote)
     app = create_app(options)
     logger.info("emulator starting on http://%s:%d", host, port)
-    uvicorn.Server(_config(app, host, port)).run()
+    uvicorn.Server(_config(app, host, port)).run(sockets=None if sock is None else [sock])

@@ -1,4 +1,6 @@
-"""Everything one emulator instance remembers: latencies, faults, operations and counters."""
+"""Everything one emulator instance remembers: latencies, faults, operations, the narrations of
+the stories it wrote, and counters. Operations and narrations are also kept in the state folder
+when the options name one, so that later processes sharing it see them."""
 
 from __future__ import annotations
 
@@ -6,12 +8,16 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from storyreel.emulator.connections import ConnectionRegistry
 from storyreel.emulator.faults import FaultBook
+from storyreel.emulator.narrations import NarrationBook
 from storyreel.emulator.operations import OperationStore
 from storyreel.emulator.options import EmulatorOptions
+from storyreel.emulator.records import RecordFolder
+from storyreel.emulator.speech_log import SpeechLog
 
 ROUTE_NAMES: Final = (
     "chat.completions",
@@ -20,11 +26,22 @@ ROUTE_NAMES: Final = (
     "predictLongRunning",
     "fetchPredictOperation",
 )
+# The in-process emulator's state folder, inside the output folder.
+STATE_FOLDER_NAME: Final = ".storyreel-emulator"
+# Sub-folders of the state folder.
+OPERATIONS_FOLDER: Final = "operations"
+NARRATIONS_FOLDER: Final = "narrations"
 _LATENCY_KEYS: Final = {
     "video_latency_s": "video_s",
     "text_latency_s": "text_s",
     "image_latency_s": "image_s",
 }
+
+
+def stored_operations(state_dir: Path) -> list[str]:
+    """The names of the Veo operations kept in ``state_dir``, oldest first: one for each
+    submission the emulators sharing that folder accepted."""
+    return RecordFolder(state_dir / OPERATIONS_FOLDER).keys()
 
 
 @dataclass
@@ -63,7 +80,15 @@ class EmulatorState:
         )
         self.faults = FaultBook()
         self.connections = ConnectionRegistry()
-        self.operations = OperationStore()
+        folder = options.state_dir
+        self.state_dir = folder
+        self.operations = OperationStore(
+            RecordFolder(folder / OPERATIONS_FOLDER) if folder is not None else None
+        )
+        self.narrations = NarrationBook(
+            RecordFolder(folder / NARRATIONS_FOLDER) if folder is not None else None
+        )
+        self.speech = SpeechLog()
         self._lock = threading.Lock()
         self._requests: dict[str, int] = dict.fromkeys(ROUTE_NAMES, 0)
         self._video_submissions = 0
@@ -87,14 +112,19 @@ class EmulatorState:
             "connections_open": self.connections.connections_open,
             "video_submissions": submissions,
             "operations": len(self.operations),
+            **self.speech.stats(),
+            "state_dir": str(self.state_dir) if self.state_dir is not None else None,
             "faults": self.faults.describe(),
             "latency": self.latency.describe(),
         }
 
     def reset(self) -> None:
-        """Forget faults, counters and operations; latencies stay as configured."""
+        """Forget faults, counters, operations and narrations (in the state folder too);
+        latencies stay as configured."""
         self.faults.clear()
         self.operations.clear()
+        self.narrations.clear()
+        self.speech.clear()
         self.connections.reset_counts()
         with self._lock:
             self._requests = dict.fromkeys(ROUTE_NAMES, 0)

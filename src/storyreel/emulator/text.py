@@ -78,6 +78,11 @@ _SMALL_WORDS: Final = frozenset({"of", "the", "and"})
 _OPENERS: Final = ("At first", "Then", "Meanwhile", "Soon", "In the end", "Later")
 
 
+def is_stopword(word: str) -> bool:
+    """A small word, or one of the words instructions are made of ("write", "story", "json")."""
+    return word.lower() in _STOPWORDS
+
+
 def keywords(text: str, limit: int = 12) -> list[str]:
     """The prompt's content words, lowercase, first occurrence order."""
     seen: dict[str, None] = {}

@@ -44,8 +44,18 @@ def _image_bytes(instance: Mapping[str, Any]) -> bytes | None:
         raise VeoRequestError("instances[0].image.bytesBase64Encoded is not base64") from exc
 
 
-def clips_for(payload: Mapping[str, Any]) -> tuple[list[ClipSpec], str | None]:
-    """The clips a submission asks for, and where it wants them stored (``storageUri``)."""
+def _flag(parameters: Mapping[str, Any], key: str) -> bool:
+    value = parameters.get(key, False)
+    if not isinstance(value, bool):
+        raise VeoRequestError(f"parameters.{key} must be a boolean")
+    return value
+
+
+def clips_for(
+    payload: Mapping[str, Any], card: str | None = None
+) -> tuple[list[ClipSpec], str | None]:
+    """The clips a submission asks for, and where it wants them stored (``storageUri``);
+    ``card`` is the narration their title cards show, when the emulator knows it."""
     instances = payload.get("instances")
     if not isinstance(instances, list) or not instances or not isinstance(instances[0], Mapping):
         raise VeoRequestError("instances must hold one object with a prompt")
@@ -66,7 +76,11 @@ def clips_for(payload: Mapping[str, Any]) -> tuple[list[ClipSpec], str | None]:
     storage = parameters.get("storageUri")
     if storage is not None and (not isinstance(storage, str) or not storage.startswith("gs://")):
         raise VeoRequestError("parameters.storageUri must be a gs:// URI")
-    clips = [ClipSpec(prompt, ratio, seconds, sample, image) for sample in range(samples)]
+    audio = _flag(parameters, "generateAudio")
+    clips = [
+        ClipSpec(prompt, ratio, seconds, sample, image, card=card, audio=audio)
+        for sample in range(samples)
+    ]
     return clips, storage
 
 
@@ -84,7 +98,7 @@ class VeoRoutes:
             return started
         call = started
         try:
-            clips, storage = clips_for(call.payload)
+            clips, storage = clips_for(call.payload, self._card(call.payload))
         except VeoRequestError as exc:
             return google_error(400, str(exc))
         # Express-mode calls have no project in the path; Vertex still names one in the operation.
@@ -100,7 +114,11 @@ class VeoRoutes:
             storage_uri=storage,
             outcome=_FAULT_OUTCOMES.get(call.fault or "", "video"),
         )
-        self._state.operations.add(operation)
+        try:
+            self._state.operations.add(operation)
+        except OSError as exc:
+            # Nothing was accepted: a name that could be forgotten is never handed out.
+            return google_error(503, f"The operation could not be stored ({exc}); try again.")
         self._state.count_submission()
         operation.start_encoding()
         document = {"name": operation.name}
@@ -110,6 +128,12 @@ class VeoRoutes:
         if call.fault == "malformed":
             return malformed(document)
         return json_response(document)
+
+    def _card(self, payload: Mapping[str, Any]) -> str | None:
+        instances = payload.get("instances")
+        first = instances[0] if isinstance(instances, list) and instances else None
+        prompt = first.get("prompt") if isinstance(first, Mapping) else None
+        return self._state.narrations.narration_for(prompt) if isinstance(prompt, str) else None
 
     async def fetch(self, request: Request) -> Response:
         started = await begin(request, self._state, "fetchPredictOperation", google_error)
@@ -126,6 +150,7 @@ class VeoRoutes:
         if outcome is not None:
             operation.outcome = outcome
             operation.cancel()
+            self._state.operations.save(operation)
         document = await operation.finished() if operation.is_done() else {"name": name}
         if call.fault == "drop_after_accept":
             return await call.drop()

@@ -1,4 +1,5 @@
-"""Small, playable H.264 MP4 clips that show the prompt, encoded deterministically with PyAV."""
+"""Small, playable H.264 MP4 clips that show the segment's words, encoded deterministically with
+PyAV; with a quiet AAC sound bed when the request asked for audio."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Final
 import av
 from PIL import Image, ImageDraw
 
+from storyreel.emulator.audio_bed import add_bed_stream, encode_bed
 from storyreel.emulator.images import frame_size, palette, render_card
 
 FPS: Final = 8
@@ -19,18 +21,29 @@ MAX_SECONDS: Final = 30
 
 @dataclass(frozen=True, slots=True)
 class ClipSpec:
-    """Everything that decides a clip's bytes: equal specs give identical files."""
+    """Everything that decides a clip's bytes: equal specs give identical files.
+
+    ``card`` is the text the title card shows (the segment's narration, when the emulator
+    knows it); ``audio`` adds a sound bed, as ``generateAudio`` asks of Veo.
+    """
 
     prompt: str
     ratio: tuple[int, int] = (16, 9)
     seconds: int = 8
     sample: int = 0
     image: bytes | None = None
+    card: str | None = None
+    audio: bool = False
+
+
+def card_text(spec: ClipSpec) -> str:
+    """What the clip's title card says: the narration if known, else the prompt."""
+    return spec.card.strip() if spec.card and spec.card.strip() else spec.prompt
 
 
 def _frames(spec: ClipSpec, size: tuple[int, int]) -> list[Image.Image]:
     caption = f"storyreel emulator · take {spec.sample + 1}"
-    base = render_card(spec.prompt, size, caption=caption, background=spec.image)
+    base = render_card(card_text(spec), size, caption=caption, background=spec.image)
     width, height = size
     accent = tuple(255 - channel // 2 for channel in palette(spec.prompt)[0])
     radius = max(6, min(size) // 24)
@@ -62,6 +75,7 @@ def make_mp4(spec: ClipSpec) -> bytes:
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "ultrafast", "crf": "30", "threads": "1"}
+        bed = add_bed_stream(container) if spec.audio else None
         for image in _frames(spec, size):
             # PyAV ships this constructor without annotations.
             frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
@@ -69,4 +83,6 @@ def make_mp4(spec: ClipSpec) -> bytes:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+        if bed is not None:
+            encode_bed(container, bed, spec.prompt, spec.seconds)
     return out.getvalue()
