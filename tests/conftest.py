@@ -64,13 +64,18 @@ def tmp_output(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def offline_settings(tmp_output: Path) -> Settings:
-    """Offline settings from defaults only: no file, no environment, quick polling."""
+    """Offline settings from defaults only (no narration, no reel): no file, no environment,
+    quick polling."""
     return load_settings(
         {
             "backend": "offline",
             "output_dir": str(tmp_output),
             "video": {"poll_initial_s": 0.05, "poll_max_s": 0.2},
             "emulator": {"video_latency_s": 0.3},
+            # Jobs here stop at the clips: narration and the reel have tests of their own,
+            # which turn them on (assembling a reel is seconds of encoding).
+            "narration": {"enabled": False},
+            "reel": {"enabled": False},
         },
         config_file=None,
         env={},

@@ -82,10 +82,20 @@ def test_facade_functions_use_default_container_and_reset(container: Container) 
         connectors.set_default_container(None)
 
 
-def test_create_container_live_without_keys_fails_naming_variables() -> None:
-    with pytest.raises(ConfigError) as info:
-        create_container(backend="live", env={}, dotenv=None)
-    assert "OPENAI_API_KEY" in str(info.value)
+def test_create_container_live_without_keys_names_each_variable_on_first_use() -> None:
+    # Building the container, and services that hold clients, needs no key: each client
+    # asks for its own when it is first used.
+    container = create_container(backend="live", env={}, dotenv=None, config_file=None)
+    container.job_runner()
+    with pytest.raises(ConfigError) as openrouter:
+        container.async_openai_client()
+    with pytest.raises(ConfigError) as google:
+        container.genai_client()
+    assert "OPENAI_API_KEY" in str(openrouter.value)
+    assert "GOOGLE_STUDIO_API_KEY" not in str(openrouter.value)
+    assert "GOOGLE_STUDIO_API_KEY" in str(google.value)
+    assert "OPENAI_API_KEY" not in str(google.value)
+    close_container(container)
 
 
 def test_create_container_explicit_overrides_win_over_settings(offline_settings: Settings) -> None:

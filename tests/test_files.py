@@ -103,3 +103,34 @@ def test_write_atomic_interrupted_write_leaves_no_temporary(
     monkeypatch.undo()
 
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_write_atomic_creates_files_with_the_process_umask(tmp_path: Path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "new.mp4", b"new")
+        (tmp_path / "old.json").write_bytes(b"old")
+        os.chmod(tmp_path / "old.json", 0o600)
+        write_atomic(tmp_path / "old.json", b"replaced")
+    finally:
+        os.umask(previous)
+
+    for name in ("new.mp4", "old.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_prepare_output_file_refuses_a_folder_and_makes_one_level_only(tmp_path: Path) -> None:
+    from storyreel.errors import InputError
+    from storyreel.files import prepare_output_file
+
+    with pytest.raises(InputError, match="it is a folder, not a file"):
+        prepare_output_file(tmp_path)
+    with pytest.raises(InputError, match=f"{str(tmp_path / 'a')!r} does not exist"):
+        prepare_output_file(tmp_path / "a" / "b" / "clip.mp4")
+    assert not (tmp_path / "a").exists()
+
+    assert prepare_output_file(tmp_path / "a" / "clip.mp4") == tmp_path / "a" / "clip.mp4"
+    assert (tmp_path / "a").is_dir()
+    assert prepare_output_file(tmp_path / "x" / "y" / "t.png", parents=True).parent.is_dir()
+    assert [p.name for p in (tmp_path / "a").iterdir()] == []  # the probe left nothing

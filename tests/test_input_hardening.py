@@ -361,15 +361,18 @@ def test_input_hardening_settings_from_environment_strings(
     assert loaded.video.duration_seconds in (4, 6, 8)
     assert loaded.video.poll_initial_s > 0
     assert 0 <= loaded.google.max_retries <= 10
-    # A configuration that loads builds its clients, or says why it cannot.
+    # A configuration that loads builds its container, and its clients or says why it
+    # cannot: live without keys names the variable when a client is first asked for.
+    container = create_container(loaded)
     try:
-        container = create_container(loaded)
-    except ConfigError:
-        assert loaded.backend == "live"
-        return
-    try:
-        container.async_openai_client()
-        container.genai_client()
+        for client, variable in (
+            (container.async_openai_client, "OPENAI_API_KEY"),
+            (container.genai_client, "GOOGLE_STUDIO_API_KEY"),
+        ):
+            built = attempt(client)
+            if isinstance(built, ConfigError):
+                assert loaded.backend == "live"
+                assert variable in str(built)
     finally:
         close_container(container)
 
@@ -692,8 +695,10 @@ def hostile_stories(draw: Callable[..., Any]) -> Story:
 
 def job_files(story: Story) -> list[str]:
     clips = [f"clips/segment-{s.index:02d}.mp4" for s in story.segments]
+    voices = [f"audio/segment-{s.index:02d}.wav" for s in story.segments]
+    reel = ["reel.mp4", "reel.srt", "reel.vtt"]
     # OWNER_MARKER: the job's claim on its folder (a second job there is refused).
-    return [OWNER_MARKER, "story.json", "manifest.json", "thumbnail.png", *clips]
+    return [OWNER_MARKER, "story.json", "manifest.json", "thumbnail.png", *clips, *voices, *reel]
 
 
 @HYPOTHESIS

@@ -372,9 +372,15 @@ class ApiSession:
         self.responses: list[httpx.Response] = []
 
     async def call(
-        self, method: str, path: str, *, token: str | None = API_TOKEN, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = API_TOKEN,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         response = await self._client.request(method, path, headers=headers, **kwargs)
         self.responses.append(response)
         return response
@@ -428,7 +434,9 @@ async def _emulator_error_paths(api: ApiSession, image: bytes) -> None:
     text = {"images": ("notes.png", b"not an image at all", "image/png")}
     await api.problem(415, "POST", "/v1/characters", files=text)
     await api.problem(422, "POST", "/v1/stories", json={"idea": "kites", "segments": 0})
-    await api.problem(422, "POST", "/v1/stories", content=b"{not json")
+    json_type = {"content-type": "application/json"}
+    await api.problem(400, "POST", "/v1/stories", content=b"{not json", headers=json_type)
+    await api.problem(415, "POST", "/v1/stories", content=b"{not json")
     rejected = await api.problem(502, "POST", "/v1/stories", json={"idea": f"a {REJECTED}"})
     assert rejected["provider"] == "openrouter"
     await api.problem(502, "POST", "/v1/thumbnails", json={"prompt": f"a {REJECTED}"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -38,43 +37,81 @@ def flatten(data: Mapping[str, Any], prefix: str = "", depth: int = 2) -> dict[s
     return out
 
 
-def _yaml_lines(text: str) -> dict[str, int]:
-    """Line number (1-based) of every key, by dotted path."""
-    lines: dict[str, int] = {}
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing what it would otherwise read silently wrong: a key given
+    twice (the second would replace the first, a whole ``video:`` section at a time) and
+    a base-60 number (YAML 1.1 reads ``aspect_ratio: 9:16`` as 556)."""
 
-    def walk(node: yaml.Node, prefix: str) -> None:
+    def __init__(self, text: str, path: Path) -> None:
+        super().__init__(text)
+        self.path = path
+        self.lines: dict[str, int] = {}  # line (1-based) of every key, by dotted path
+
+    def checked_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        self._check(node, "", set())
+        return self.construct_document(node)
+
+    def _check(self, node: yaml.Node, prefix: str, seen_nodes: set[int]) -> None:
+        if id(node) in seen_nodes:  # an alias of a node already checked
+            return
+        seen_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
             for key_node, value_node in node.value:
-                path = f"{prefix}{key_node.value}"
-                lines[path] = key_node.start_mark.line + 1
-                walk(value_node, f"{path}.")
+                key, line = str(key_node.value), key_node.start_mark.line + 1
+                dotted = f"{prefix}{key}"
+                if key in first and key != "<<":
+                    raise ConfigError(
+                        f"{self.path}:{line}: '{dotted}' is given twice (first on line "
+                        f"{first[key]}); YAML would silently keep only the last one: merge them "
+                        "into one"
+                    )
+                first[key] = self.lines[dotted] = line
+                self._check(value_node, f"{dotted}.", seen_nodes)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._check(item, prefix, seen_nodes)
+        elif node.tag in _NUMBER_TAGS and ":" in str(node.value):
+            self._refuse_base_60(node, prefix.rstrip("."))
 
-    with contextlib.suppress(yaml.YAMLError):
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        if root is not None:
-            walk(root, "")
-    return lines
+    def _refuse_base_60(self, node: yaml.Node, key: str) -> None:
+        text, name = str(node.value), key.rsplit(".", 1)[-1]
+        number = self.construct_object(node)
+        raise ConfigError(
+            f"{self.path}:{node.start_mark.line + 1}: '{key}: {text}' reads as the number "
+            f'{number} in YAML (base 60); put it in quotes: {name}: "{text}"'
+        )
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """Parse a config file; syntax errors name the file and line."""
+    """Parse a config file; syntax errors, keys given twice and base-60 numbers name the file
+    and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from None
+    loader = _ConfigLoader(text, path)
     try:
-        data = yaml.safe_load(text)
+        data = loader.checked_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"{where}: YAML syntax error: {exc.problem}.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: YAML syntax error: {exc}.") from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level.")
-    lines = _yaml_lines(text)
+    lines = loader.lines
     for secret in sorted(SECRET_PATHS & set(flatten(data))):
         raise ConfigError(
             f"{path}:{lines.get(secret, 0)}: '{secret}' is a secret and is read only from the "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,15 +127,20 @@ class LoadContext:
         )
 
     def origin(self, path: str, explicit: Mapping[str, Any]) -> str:
-        """Where the value at ``path`` came from, in words a user can act on."""
-        for candidate in _ancestors(path):
-            if candidate in flatten(explicit, depth=9):
+        """Where the value at ``path`` came from, in words a user can act on.
+
+        A value that is itself a mapping (``video.price_per_second_usd``) comes from where
+        its keys were given."""
+        explicit_keys = set(flatten(explicit, depth=9))
+        yaml_keys = set(flatten(self.yaml_data, depth=9))
+        for n, candidate in enumerate(_ancestors(path)):
+            if _given(candidate, explicit_keys, n == 0) is not None:
                 return "override"
-            if candidate in self.env_origin:
-                return f"environment ({self.env_origin[candidate]})"
-            if candidate in self.dotenv_origin:
-                return f"{self.dotenv_path} ({self.dotenv_origin[candidate]})"
-            if candidate in flatten(self.yaml_data, depth=9) and self.yaml_path is not None:
+            if (env := _given(candidate, self.env_origin, n == 0)) is not None:
+                return f"environment ({self.env_origin[env]})"
+            if (dotenv := _given(candidate, self.dotenv_origin, n == 0)) is not None:
+                return f"{self.dotenv_path} ({self.dotenv_origin[dotenv]})"
+            if _given(candidate, yaml_keys, n == 0) is not None and self.yaml_path is not None:
                 line = self.yaml_lines.get(candidate)
                 return f"{self.yaml_path}:{line}" if line else str(self.yaml_path)
         return "default"
@@ -150,6 +155,14 @@ class LoadContext:
 
     def provenance(self, dumped: Mapping[str, Any], explicit: Mapping[str, Any]) -> dict[str, str]:
         return {path: self.origin(path, explicit) for path in flatten(dumped)}
+
+
+def _given(path: str, keys: Iterable[str], or_below: bool) -> str | None:
+    """The key of ``keys`` that is ``path`` (or, with ``or_below``, one of its own keys)."""
+    for key in keys:
+        if key == path or (or_below and key.startswith(path + ".")):
+            return key
+    return None
 
 
 def _ancestors(path: str) -> list[str]:

@@ -8,17 +8,20 @@ from typing import Any, TypeVar, overload
 
 from dependency_injector import containers, providers
 
+from storyreel.connectors.deferred import DeferredGenai, DeferredOpenAI
 from storyreel.connectors.endpoints import endpoints_resource
-from storyreel.connectors.gemini import build_genai_client
+from storyreel.connectors.gemini import build_genai_client, build_genai_tts_client
 from storyreel.connectors.lifecycle import registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
 from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.models import JobRecord, this_process
+from storyreel.jobs.reel_jobs import ReelJobs
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
 from storyreel.jobs.tasks import JobTasks
 from storyreel.logs import register_secrets
 from storyreel.services.google.media import MediaService
+from storyreel.services.google.speech import SpeechService
 from storyreel.services.openrouter.screenwriter import Screenwriter
 from storyreel.services.openrouter.writing import WritingService
 from storyreel.settings import Settings, load_settings
@@ -48,9 +51,17 @@ def _job_store(output_dir: Path) -> Iterator[SqliteJobStore]:
         store.close()
 
 
+def _reel_assembler() -> Any:
+    # PyAV is imported with the assembler, on first use, not with the container.
+    from storyreel.services.reel import ReelAssembler
+
+    return ReelAssembler()
+
+
 ENTRY_POINT_MODULES = (
     "storyreel.controllers.screenwriter",
     "storyreel.controllers.cinematographer",
+    "storyreel.controllers.reel",
 )
 
 
@@ -81,19 +92,44 @@ class Container(containers.DeclarativeContainer):
     genai_client = providers.Singleton(
         _tracked, client_registry, build_genai_client, settings=config, endpoints=endpoints
     )
+    # Gemini TTS is served from google.tts_location (global), not from Veo's region.
+    genai_tts_client = providers.Singleton(
+        _tracked, client_registry, build_genai_tts_client, settings=config, endpoints=endpoints
+    )
 
-    # Services.
-    media_service = providers.Factory(MediaService, client=genai_client, settings=config)
+    # Services. They hold their client deferred: it is built (and its key required) when a
+    # service first calls it, so that assembling a job runner needs no key.
+    media_service = providers.Factory(
+        MediaService,
+        client=providers.Factory(DeferredGenai, genai_client.provider),
+        settings=config,
+    )
     writing_service = providers.Factory(
         WritingService,
-        client=async_openai_client,
+        client=providers.Factory(DeferredOpenAI, async_openai_client.provider),
         model=config.provided.openrouter.model,
         vision_model=config.provided.openrouter.vision_model,
+        words_per_second=config.provided.narration.words_per_second,
     )
+    # The narration voice (the job layer's Voice): Gemini TTS through the TTS client.
+    voice = providers.Factory(
+        SpeechService,
+        client=providers.Factory(DeferredGenai, genai_tts_client.provider),
+        settings=config,
+    )
+
+    # The reel assembler (the job layer's ReelAssembler port): a host may override it.
+    reel_assembler = providers.Factory(_reel_assembler)
 
     # Controllers.
     screenwriter = providers.Factory(Screenwriter, writing=writing_service)
-    cinematographer = providers.Factory(Cinematographer, media=media_service, settings=config)
+    cinematographer = providers.Factory(
+        Cinematographer,
+        media=media_service,
+        settings=config,
+        voice=voice,
+        assembler=reel_assembler,
+    )
 
     # Jobs: one store per output folder, shared by every runner of the container; jobs are
     # claimed in this process's name (the API asks for its server role per runner).
@@ -102,6 +138,17 @@ class Container(containers.DeclarativeContainer):
     job_owner = providers.Callable(this_process)
     job_runner = providers.Factory(
         JobRunner,
+        store=job_store,
+        screenwriter=screenwriter,
+        cinematographer=cinematographer,
+        settings=config,
+        owner=job_owner,
+        heartbeat_s=config.provided.jobs.heartbeat_s,
+        stale_after_s=config.provided.jobs.lease_s,
+    )
+    # Reshoots and re-assemblies of existing jobs, claimed like a resume.
+    reel_jobs = providers.Factory(
+        ReelJobs,
         store=job_store,
         screenwriter=screenwriter,
         cinematographer=cinematographer,
@@ -154,7 +201,9 @@ def create_container(
     **overrides: Any,
 ) -> Container:
     """Build a configured container. Reads configuration now; builds no client and opens
-    no socket until a client is first resolved.
+    no socket until a client is first used. In live mode a missing key is reported (a
+    ConfigError naming the variable) when the client that needs it is first used, so that
+    code calling only one provider needs only that provider's key.
 
     ``overrides`` are settings with the highest precedence, e.g.
     ``create_container(backend="offline", video={"concurrency": 2})``. A host application
@@ -167,7 +216,6 @@ def create_container(
     elif overrides:
         settings = settings.model_validate(_merge(settings.model_dump(), overrides))
     register_secrets(settings.secret_values())
-    settings.require_credentials()
     cls = container_cls or Container
     container = cls(config=providers.Object(settings))
     if wire:

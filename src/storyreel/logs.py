@@ -97,3 +97,17 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
         if not any(isinstance(f, RedactingFilter) for f in root_handler.filters):
             root_handler.addFilter(RedactingFilter())
     return handler
+
+
+def quiet_logging() -> None:
+    """Keep log records off the terminal: without ``-v`` a command's own messages are all
+    its user sees. Removes the handler :func:`configure_logging` installed, and gives the
+    root logger a handler that drops records when it has none, so that Python's last-resort
+    handler (warnings to stderr) never prints for storyreel or the SDKs. Handlers a host
+    application installed keep receiving records."""
+    logger = logging.getLogger("storyreel")
+    for old in [h for h in logger.handlers if isinstance(h, _StoryreelHandler)]:
+        logger.removeHandler(old)
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())

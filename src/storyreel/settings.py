@@ -31,6 +31,9 @@ from storyreel.settings_sections import (
     VideoSettings,
 )
 
+# The services storyreel holds credentials for.
+Provider = Literal["openrouter", "google"]
+
 
 class Settings(BaseSettings):
     """The whole configuration. Build it with :func:`load_settings`.
@@ -83,23 +86,28 @@ class Settings(BaseSettings):
         values = [self.openrouter.api_key, self.google.api_key, self.api.token]
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]
 
-    def missing_credentials(self) -> list[str]:
-        """What live mode lacks, each naming the variable to set."""
+    def missing_credentials(self, *uses: Provider) -> list[str]:
+        """What live mode lacks to reach ``uses`` (every provider when none is named), each
+        naming the variable to set. Offline needs nothing."""
         if self.backend != "live":
             return []
+        wanted = set(uses or ("openrouter", "google"))
         missing = []
-        if not self.openrouter.api_key:
+        if "openrouter" in wanted and not self.openrouter.api_key:
             missing.append("set OPENAI_API_KEY to your OpenRouter API key")
-        if not self.google.api_key and not (self.google.vertexai and self.google.project):
+        has_google = self.google.api_key or (self.google.vertexai and self.google.project)
+        if "google" in wanted and not has_google:
             missing.append(
                 "set GOOGLE_STUDIO_API_KEY to your Google API key "
                 "(or google.project for Application Default Credentials)"
             )
         return missing
 
-    def require_credentials(self) -> None:
-        """Raise ConfigError when live mode lacks a key; offline needs none."""
-        missing = self.missing_credentials()
+    def require_credentials(self, *uses: Provider) -> None:
+        """Raise ConfigError when live mode lacks a credential of ``uses`` (every provider
+        when none is named). Each command asks only for what it calls: a key it never uses
+        is never required."""
+        missing = self.missing_credentials(*uses)
         if missing:
             raise ConfigError("backend is 'live': " + "; ".join(missing) + ".")
 
@@ -136,6 +144,7 @@ __all__ = [
     "JobSettings",
     "NarrationSettings",
     "OpenRouterSettings",
+    "Provider",
     "ReelSettings",
     "Settings",
     "VideoSettings",

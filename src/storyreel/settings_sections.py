@@ -81,7 +81,9 @@ class VideoSettings(_Section):
     price_per_second_usd: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_VIDEO_PRICES)
     )
-    confirm_above_usd: float = Field(default=5.0, ge=0)
+    # Above the default job (5 clips of 8 s at the default model's price, about $6), so that
+    # the README's example goes through without a question, with or without a terminal.
+    confirm_above_usd: float = Field(default=10.0, ge=0)
 
     @field_validator("duration_seconds", mode="before")
     @classmethod

@@ -58,6 +58,17 @@ class TestTokenConfigured:
         )
         assert_problem(response, 401)
 
+    @pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/redoc"])
+    async def test_auth_docs_need_the_token_too(self, client: httpx.AsyncClient, path: str) -> None:
+        for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}):
+            assert_problem(await client.get(path, headers=headers), 401)
+        response = await client.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert response.status_code == 200, response.text
+        if path == "/openapi.json":
+            assert "/v1/videos" in response.json()["paths"]
+        else:
+            assert "/openapi.json" in response.text
+
     async def test_auth_openapi_declares_the_bearer_scheme(self, app: FastAPI) -> None:
         schemes = app.openapi()["components"]["securitySchemes"]
         assert schemes["storyreelToken"] == {
@@ -69,6 +80,12 @@ class TestTokenConfigured:
 
 async def test_auth_without_token_loopback_is_open(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/jobs")).status_code == 200
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert (await client.get(path)).status_code == 200, path
+    assert (
+        "storyreelToken"
+        in (await client.get("/openapi.json")).json()["components"]["securitySchemes"]
+    )
 
 
 async def test_auth_without_token_a_request_from_a_public_interface_is_401(
@@ -80,6 +97,7 @@ async def test_auth_without_token_a_request_from_a_public_interface_is_401(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://10.20.30.40") as http:
             assert_problem(await http.get("/v1/jobs"), 401)
+            assert_problem(await http.get("/openapi.json"), 401)
             assert (await http.get("/healthz")).status_code == 200
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import httpx2
 import openai
 import pytest
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 
 from storyreel.api.problems import ApiProblem, is_timeout, problem_of, problem_response
@@ -20,6 +22,8 @@ from storyreel.errors import (
     StructuredOutputError,
 )
 from storyreel.logs import register_secrets
+
+from .conftest import assert_problem
 
 
 def body_of(exc: BaseException) -> tuple[int, dict[str, object], dict[str, str]]:
@@ -112,3 +116,44 @@ def test_problems_http_exception_caused_by_a_problem_is_that_problem() -> None:
     wrapped = HTTPException(400, "There was an error parsing the body")
     wrapped.__cause__ = ApiProblem(413, "too large")
     assert problem_of(wrapped).status == 413
+
+
+async def test_problems_a_body_that_is_not_json_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/stories", content=b'{"idea": "a kite",', headers={"content-type": "application/json"}
+    )
+
+    problem = assert_problem(response, 400)
+    assert problem["type"] == "urn:storyreel:problem:bad-request"
+    assert "not valid JSON" in problem["detail"]
+    assert "errors" not in problem
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+async def test_problems_a_json_body_sent_as_another_type_is_415(
+    client: httpx.AsyncClient, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post("/v1/videos", content=b'{"idea": "a kite"}', headers=headers)
+
+    problem = assert_problem(response, 415)
+    assert "Content-Type: application/json" in problem["detail"]
+    assert (await client.get("/v1/jobs")).json() == []
+
+
+async def test_problems_a_readable_body_with_refused_values_stays_422(
+    client: httpx.AsyncClient,
+) -> None:
+    for body in (b"[1, 2]", b'{"idea": ""}', b'{"idea": "x", "nope": 1}'):
+        response = await client.post(
+            "/v1/stories", content=body, headers={"content-type": "application/json"}
+        )
+        assert assert_problem(response, 422)["errors"], body
+
+
+def test_problems_openapi_documents_400_and_415_for_json_bodies(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    for path in ("/v1/stories", "/v1/videos", "/v1/thumbnails"):
+        responses = paths[path]["post"]["responses"]
+        for status in ("400", "415", "422"):
+            assert "application/problem+json" in responses[status]["content"], (path, status)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storyreel.cli.characters_file import MAX_DEPTH, MAX_FILE_BYTES, load_characters
+from storyreel.cli.characters_file import load_characters
+from storyreel.cli.json_files import MAX_DEPTH, MAX_FILE_BYTES
 from storyreel.errors import InputError
 
 
@@ -60,3 +61,58 @@ def test_characters_file_too_large_is_refused(tmp_path: Path) -> None:
 def test_characters_file_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a regular file"):
         load_characters([tmp_path])
+
+
+def _story_with(
+    cast: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """`storyreel story IDEA --characters FILE` as the console script runs it."""
+    from storyreel.cli.app import run
+
+    monkeypatch.chdir(cast.parent)
+    with pytest.raises(SystemExit) as done:
+        run(["story", "a kite festival", "--characters", cast.name])
+    code = done.value.code
+    return (code if isinstance(code, int) else 0), capsys.readouterr().err
+
+
+def test_characters_file_missing_description_names_file_entry_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cast = tmp_path / "cast.json"
+    cast.write_text('[{"name": "Ada", "description": "tall, red coat"}, {"name": "Bo"}]')
+
+    code, err = _story_with(cast, monkeypatch, capsys)
+
+    assert code == 2
+    assert err.splitlines() == [
+        "error: characters file cast.json, entry 2 ('Bo'): no 'description'; each character "
+        'needs a "name" and a "description" (how the character looks)'
+    ]
+
+
+def test_characters_file_wrong_type_names_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cast = tmp_path / "cast.json"
+    cast.write_text('{"characters": [{"name": "Ada", "description": 42}]}')
+
+    code, err = _story_with(cast, monkeypatch, capsys)
+
+    assert code == 2
+    assert err.splitlines() == [
+        "error: characters file cast.json, entry 1 ('Ada'): 'description': Input should be a "
+        "valid string"
+    ]
+
+
+def test_characters_file_incomplete_profile_names_the_missing_field(tmp_path: Path) -> None:
+    cast = tmp_path / "profiles.json"
+    cast.write_text('[{"name_hint": "Ada", "visual_description": "tall, red coat"}]')
+
+    with pytest.raises(InputError) as caught:
+        load_characters([cast])
+
+    assert str(caught.value).startswith(
+        f"characters file {cast}, entry 1 ('Ada'): no 'appearance'; a profile has name_hint, "
+    )

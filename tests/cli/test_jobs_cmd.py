@@ -45,12 +45,16 @@ def fresh_emulator(emulator: Any) -> Iterator[None]:
 
 
 def cli_settings(output_dir: Path, emulator: Any, **video: Any) -> Settings:
+    # The job's mechanics are tested here, without narration or reel (their own tests are in
+    # test_reel_cmd.py): assembling a reel is seconds of encoding a test need not wait for.
     return load_settings(
         {
             "backend": "offline",
             "output_dir": str(output_dir),
             "emulator": {"url": emulator.url},
             "video": {"poll_initial_s": 0.05, "poll_max_s": 0.2, "duration_seconds": 4, **video},
+            "narration": {"enabled": False},
+            "reel": {"enabled": False},
         },
         config_file=None,
         env={},
@@ -103,7 +107,8 @@ def test_make_four_segments_gives_playable_clips_thumbnail_and_manifest(
     assert manifest["video_submissions"] == submissions(emulator) == 4
     assert manifest["usage"]["prompt_tokens"] > 0
     price = settings.video.price_per_second_usd[settings.google.video_model]
-    assert manifest["estimated_cost_usd"] == pytest.approx(16 * price)
+    image = settings.google.price_per_image_usd
+    assert manifest["estimated_cost_usd"] == pytest.approx(16 * price + image)
 
 
 def test_make_human_output_ends_with_where_the_files_are(settings: Settings) -> None:
@@ -316,12 +321,18 @@ def test_make_above_the_limit_without_a_terminal_refuses(
     emulator: Any,
 ) -> None:
     monkeypatch.setenv("STORYREEL_VIDEO__CONFIRM_ABOVE_USD", "0.5")
+    # Live (offline nothing is billed and nothing is asked), the providers being the emulator.
+    monkeypatch.setenv("STORYREEL_BACKEND", "live")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-or-v1-TESTKEY-jobs-cmd-0123456789abcdef")
+    monkeypatch.setenv("GOOGLE_STUDIO_API_KEY", "AQ.TESTKEY-jobs-cmd-google-0123456789")
+    monkeypatch.setenv("OPENROUTER_BASE_URL", f"{emulator.url}/v1")
+    monkeypatch.setenv("STORYREEL_GOOGLE__BASE_URL", f"{emulator.url}/")
 
     code, err = run_cli(capsys, "make", IDEA, "--segments", "2")
 
     assert code == 2
-    assert "Estimated cost of the clips: $2.40" in err
-    assert err.splitlines()[-1].startswith("error: the estimated cost ($2.40) is above")
+    assert "Estimated cost of the clips: $2.4" in err
+    assert err.splitlines()[-1].startswith("error: the estimated cost ($2.4")
     assert "--yes" in err
     assert submissions(emulator) == 0
     assert SqliteJobStore.in_output_dir(cli_env).list_jobs() == []

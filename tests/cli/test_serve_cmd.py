@@ -38,3 +38,21 @@ def test_serve_cmd_refuses_public_host_from_config(tmp_path: Path) -> None:
     assert result.returncode == 78
     assert "STORYREEL_API_TOKEN" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_serve_cmd_short_token_is_one_line_naming_the_minimum(tmp_path: Path) -> None:
+    from storyreel.settings_sections import MIN_TOKEN_CHARS
+
+    short = "x" * (MIN_TOKEN_CHARS - 1)
+    result = serve(tmp_path, "--port", "9", STORYREEL_API_TOKEN=short)
+
+    assert result.returncode == 78
+    assert f"at least {MIN_TOKEN_CHARS} characters" in result.stderr
+    assert "STORYREEL_API_TOKEN" in result.stderr
+    assert short not in result.stderr
+    assert result.stdout == ""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    token_row = next(
+        row for row in readme.splitlines() if row.startswith("| `STORYREEL_API_TOKEN`")
+    )
+    assert f"at least {MIN_TOKEN_CHARS} characters" in token_row

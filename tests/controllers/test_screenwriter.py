@@ -180,7 +180,7 @@ def test_load_characters_bad_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is not JSON"):
         load_characters([bad])
     nameless = write(tmp_path / "nameless.json", [{"description": "someone"}])
-    with pytest.raises(InputError, match=r"nameless.json item 1: name"):
+    with pytest.raises(InputError, match=r"nameless.json, entry 1: no 'name'"):
         load_characters([nameless])
     scalar = write(tmp_path / "scalar.json", [42])
     with pytest.raises(InputError, match="expected a character object"):

@@ -48,9 +48,9 @@ def test_manifest_all_done_is_succeeded(settings: Settings) -> None:
     assert manifest.video_submissions == 2
     assert manifest.failures == []
     assert manifest.usage.prompt_tokens == 5
-    # 2 clips x 4 s at the default model's list price.
+    # 2 clips x 4 s at the default model's list price, and the thumbnail.
     price = settings.video.price_per_second_usd[settings.google.video_model]
-    assert manifest.estimated_cost_usd == round(8 * price, 4)
+    assert manifest.estimated_cost_usd == round(8 * price + settings.google.price_per_image_usd, 4)
 
 
 def test_manifest_one_blocked_clip_is_partial_with_its_reason(settings: Settings) -> None:
@@ -78,14 +78,16 @@ def test_manifest_missing_thumbnail_alone_is_partial(settings: Settings) -> None
     assert manifest.failures[0].step == "thumbnail"
 
 
-def test_manifest_no_clip_is_failed_and_lists_the_job_reason(settings: Settings) -> None:
+def test_manifest_cancelled_job_is_cancelled_and_lists_the_job_reason(
+    settings: Settings,
+) -> None:
     steps = [clip(1, StepStatus.PENDING), clip(2, StepStatus.SUBMITTED, operation="op/2")]
 
     manifest = build_manifest(
         job_id="j", story=make_story(2), steps=steps, settings=settings, reasons=["cancelled"]
     )
 
-    assert manifest.status == "failed"
+    assert manifest.status == "cancelled"
     reasons = [(f.step, f.reason) for f in manifest.failures]
     assert ("job", "cancelled") in reasons
     assert any(step == "clip-02" and "resume" in reason for step, reason in reasons)

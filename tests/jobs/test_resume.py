@@ -203,7 +203,8 @@ def test_remaining_cost_counts_only_what_would_be_submitted(
 
     price = settings.video.price_per_second_usd[settings.google.video_model]
     assert estimate.seconds == 8  # two clips of 4 s: the pending one and the unknown one
-    assert estimate.usd == pytest.approx(8 * price)
+    assert estimate.images == 1  # the thumbnail, not made yet
+    assert estimate.usd == pytest.approx(8 * price + settings.google.price_per_image_usd)
 
 
 def test_owner_alive_knows_this_process_and_a_recycled_pid() -> None:

@@ -189,7 +189,7 @@ async def test_runner_cancel_requested_before_the_claim_is_honoured(
     assert media.submits == []
     assert manifest.video_submissions == 0
     assert any("cancelled" in failure.reason for failure in manifest.failures)
-    assert store.get(job.id).status is not JobStatus.SUCCEEDED
+    assert store.get(job.id).status is JobStatus.CANCELLED
 
 
 async def test_runner_cancel_seen_before_a_submit_ends_the_job_as_cancelled(
@@ -207,6 +207,7 @@ async def test_runner_cancel_seen_before_a_submit_ends_the_job_as_cancelled(
     manifest = await runner.run(job.id)
 
     assert len(media.submits) == 1
+    assert manifest.status == "cancelled"
     assert ("job", "cancelled") in [(f.step, f.reason) for f in manifest.failures]
 
 
@@ -318,12 +319,12 @@ async def test_runner_cancel_while_polling_keeps_operations_for_resume(
     runner.cancel(job.id)
     manifest = await asyncio.wait_for(running, 5)
 
-    assert manifest.status == "failed"
+    assert manifest.status == "cancelled"
     assert ("job", "cancelled") in [(f.step, f.reason) for f in manifest.failures]
     steps = [s for s in store.steps(job.id) if s.kind == "clip"]
     assert [s.status for s in steps] == [StepStatus.SUBMITTED] * 3
     assert all(s.operation for s in steps)
-    assert store.get(job.id).status is JobStatus.FAILED
+    assert store.get(job.id).status is JobStatus.CANCELLED
 
     media.latency_s = 0
     resumed = await runner.resume(job.id)
@@ -338,7 +339,7 @@ async def test_runner_cancel_of_a_queued_job_closes_it(runner: JobRunner) -> Non
 
     cancelled = runner.cancel(job.id)
 
-    assert cancelled.status is JobStatus.FAILED
+    assert cancelled.status is JobStatus.CANCELLED
     assert any("cancelled" in reason for reason in cancelled.reasons)
     with pytest.raises(JobError):
         await runner.run(job.id)

@@ -29,12 +29,13 @@ def build_router() -> APIRouter:
     from storyreel.api.auth import require_token
     from storyreel.api.routes_health import health_router, ready_router
     from storyreel.api.routes_media import media_router
+    from storyreel.api.routes_reel import reel_router
     from storyreel.api.routes_writing import upload_router, writing_router
 
     root = APIRouter()
     root.include_router(health_router)
     root.include_router(ready_router)
-    for part in (writing_router, upload_router, media_router):
+    for part in (writing_router, upload_router, media_router, reel_router):
         root.include_router(part, prefix="/v1", dependencies=[Depends(require_token)])
     return root
 

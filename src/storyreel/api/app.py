@@ -4,8 +4,8 @@ storyreel's routes take what they need from the container of the application tha
 them (:func:`attach` puts it in ``app.state.container``), so any number of applications,
 each on its own container, can live in one process. A host application attaches its own
 container, which must provide the same names (``config``, ``screenwriter``,
-``media_service``, ``job_store``, ``job_runner``, ``job_tasks``), e.g. a subclass of
-:class:`storyreel.containers.Container`.
+``media_service``, ``job_store``, ``job_runner``, ``reel_jobs``, ``job_tasks``), e.g. a
+subclass of :class:`storyreel.containers.Container`.
 """
 
 from __future__ import annotations
@@ -45,9 +45,14 @@ def attach(app: FastAPI, container: Container) -> None:
 
 def _start(container: Container) -> None:
     # Building the clients now (and the emulator when offline) keeps the first request fast.
+    # A client whose key is missing is left unbuilt: the routes that need it answer 503
+    # naming the variable, and every other route works.
     container.endpoints()
-    container.async_openai_client()
-    container.genai_client()
+    settings = container.config()
+    if not settings.missing_credentials("openrouter"):
+        container.async_openai_client()
+    if not settings.missing_credentials("google"):
+        container.genai_client()
     container.job_store()
 
 
@@ -56,8 +61,14 @@ def resume_interrupted(container: Container, tasks: JobTasks) -> list[str]:
     crashed. A job stopped on purpose at the command line (Ctrl-C) waits for
     `storyreel resume`, which asks before spending."""
     runner = container.job_runner(owner=this_process(SERVER_ROLE))
+    orphans = runner.orphaned()
+    missing = container.config().missing_credentials()
+    if orphans and missing:
+        # Left for a server that has the keys: resumed here, they would only fail.
+        logger.warning("not resuming %d interrupted job(s): %s", len(orphans), "; ".join(missing))
+        return []
     resumed = []
-    for job in runner.orphaned():
+    for job in orphans:
         _, _, role = parse_owner(job.owner or "")
         if job.status is JobStatus.QUEUED and role != SERVER_ROLE:
             continue
@@ -120,6 +131,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     """The storyreel API as an application of its own, on ``container`` (a configured
     :func:`~storyreel.containers.create_container` by default)."""
     from storyreel.api import build_router
+    from storyreel.api.docs import build_docs_router
 
     if container is None:
         from storyreel.containers import create_container
@@ -137,9 +149,14 @@ def create_app(container: Container | None = None) -> FastAPI:
         version=__version__,
         summary="Turn an idea into a short video: story, clips, thumbnail.",
         lifespan=lifespan,
+        # Served by build_docs_router instead: FastAPI's own docs routes take no token.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     attach(app, container)
     app.include_router(build_router())
+    app.include_router(build_docs_router())
     install_problem_handlers(app)
     return app
 

@@ -1,7 +1,8 @@
 """Bearer-token authentication of the API, and the loopback rule for serving without a token.
 
 The token is ``api.token`` (environment ``STORYREEL_API_TOKEN``). When one is configured it
-is required on every route but ``/healthz``, compared in constant time. Without one the API
+is required on every route but ``/healthz`` (the OpenAPI document, ``/docs`` and ``/redoc``
+included), compared in constant time. Without one the API
 answers only on loopback: ``storyreel serve`` refuses another bind address, and a request
 that arrived on a non-loopback interface is refused as well (a host application may bind
 wherever it likes).

@@ -49,6 +49,13 @@ def _job_runner(request: Request) -> JobRunner:
     return runner
 
 
+def _filming_runner(request: Request) -> JobRunner:
+    # Routes that film call Google: live without its credential they answer 503 naming the
+    # variable, instead of accepting a job that can only fail. Reading jobs needs no key.
+    _settings(request).require_credentials("google")
+    return _job_runner(request)
+
+
 def _job_tasks(request: Request) -> JobTasks:
     tasks: JobTasks = app_container(request).job_tasks()
     return tasks
@@ -71,6 +78,7 @@ def _screenwriter(request: Request) -> Screenwriter:
 
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppJobRunner = Annotated[JobRunner, Depends(_job_runner)]
+AppFilmingRunner = Annotated[JobRunner, Depends(_filming_runner)]
 AppJobTasks = Annotated[JobTasks, Depends(_job_tasks)]
 AppJobStore = Annotated[Callable[[], JobStore], Depends(_job_store)]
 AppMediaService = Annotated[MediaService, Depends(_media_service)]

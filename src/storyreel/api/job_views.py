@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -13,19 +13,30 @@ from starlette.responses import Response
 
 from storyreel.api.fields import Characters, Duration, Segments, Style, Text
 from storyreel.api.problems import not_found
-from storyreel.domain.story import Story, Usage
-from storyreel.errors import JobError
+from storyreel.domain.story import Usage
+from storyreel.domain.timestamps import UtcTimestamp
+from storyreel.errors import JobError, StoryreelError
 from storyreel.jobs.artifacts import missing_artifacts
 from storyreel.jobs.manifest import MANIFEST_FILENAME, STORY_FILENAME, Manifest
 from storyreel.jobs.models import JobRecord, JobStatus, JobView, StepStatus
+from storyreel.jobs.reel_manifest import previous_reel
 from storyreel.jobs.runner import JobRunner
+from storyreel.services.openrouter.models import WrittenStory
 
-MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".json": "application/json"}
+MEDIA_TYPES = {
+    ".mp4": "video/mp4",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".wav": "audio/wav",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt",
+}
 _IDEA_OPTIONS = ("segments", "style", "characters", "duration_seconds")
 
 
 class VideoBody(BaseModel):
-    """A video job: an ``idea`` (with the story options) or a ready ``story``."""
+    """A video job: an ``idea`` (with the story options) or a ready ``story`` — e.g. what
+    ``POST /v1/stories`` answered, edited or not (its ``usage`` is accepted and left out)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,7 +45,7 @@ class VideoBody(BaseModel):
     style: Style = None
     characters: Characters = Field(default_factory=list)
     duration_seconds: Duration = None
-    story: Story | None = None
+    story: WrittenStory | None = None
 
     @model_validator(mode="after")
     def _idea_or_story(self) -> VideoBody:
@@ -60,7 +71,7 @@ class JobSummary(BaseModel):
 
     id: str
     status: JobStatus
-    created_at: datetime
+    created_at: UtcTimestamp
     idea: str
 
 
@@ -77,17 +88,19 @@ class Progress(BaseModel):
     steps: list[StepProgress]
     clips_total: int
     clips_done: int
+    voices_total: int = 0
+    voices_done: int = 0
     video_submissions: int
 
 
 class JobDetail(BaseModel):
     """A job: its status, per-segment progress, downloadable files, and the manifest once
-    it has finished (``succeeded``, ``partial`` or ``failed``)."""
+    it has finished (``succeeded``, ``partial``, ``failed`` or ``cancelled``)."""
 
     id: str
     status: JobStatus
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcTimestamp
+    updated_at: UtcTimestamp
     idea: str
     title: str | None
     cancel_requested: bool
@@ -117,6 +130,29 @@ def work(call: Callable[[str], Awaitable[Any]], job_id: str) -> Callable[[], Awa
 
     async def run() -> Any:
         return await call(job_id)
+
+    return run
+
+
+def requeue_then_resume(
+    runner: JobRunner, job_id: str, queued: asyncio.Future[JobRecord]
+) -> Callable[[], Awaitable[Manifest | None]]:
+    """A task body that puts the job back in the queue, tells ``queued`` (the job, or why it
+    cannot be resumed), then resumes it."""
+
+    async def run() -> Manifest | None:
+        try:
+            job = await asyncio.to_thread(runner.requeue, job_id)
+        except Exception as exc:
+            queued.set_exception(exc)
+            if isinstance(exc, StoryreelError):
+                return None  # the answer says why; nothing ran
+            raise
+        except BaseException:
+            queued.cancel()
+            raise
+        queued.set_result(job)
+        return await runner.resume(job_id)
 
     return run
 
@@ -169,6 +205,8 @@ def downloadable(view: JobView) -> list[str]:
         for step in view.steps
         if step.artifact and step.status is StepStatus.SUCCEEDED
     ]
+    reel = previous_reel(view.job.manifest)
+    names += reel.captions if reel is not None else []
     return [name for name in dict.fromkeys(names) if (root / name).is_file()]
 
 
@@ -203,6 +241,7 @@ __all__ = [
     "downloadable",
     "find",
     "media_type",
+    "requeue_then_resume",
     "summary",
     "work",
 ]

@@ -5,11 +5,12 @@ Mapping (the API's contract):
 ====================================================  ======  ==========================
 error                                                 status  type (``urn:storyreel:...``)
 ====================================================  ======  ==========================
-body that cannot be parsed (e.g. broken multipart)    400     ``bad-request``
+body that cannot be read (not JSON, broken multipart)  400     ``bad-request``
 missing or wrong bearer token                         401     ``unauthorized``
 unknown job, file or route                            404     ``not-found``
 a job whose state forbids it (resume while running)   409     ``conflict``
 request body larger than ``api.max_upload_mb``        413     ``payload-too-large``
+a JSON body sent as another content type              415     ``unsupported-media-type``
 upload that is not a PNG, JPEG or WebP image          415     ``unsupported-media-type``
 request validation (wrong type, missing field)        422     ``validation``
 ``InputError`` (values storyreel refuses)             422     ``invalid-input``
@@ -40,6 +41,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from storyreel.api.bodies import unreadable_body
 from storyreel.errors import (
     ConfigError,
     ContentBlockedError,
@@ -163,6 +165,9 @@ def problem_of(exc: BaseException) -> ApiProblem:
         # FastAPI wraps errors raised while reading a body (e.g. the upload limit) in a 400.
         return exc.__cause__
     if isinstance(exc, RequestValidationError):
+        unreadable = unreadable_body(exc.errors())
+        if unreadable is not None:
+            return ApiProblem(*unreadable)
         return ApiProblem(
             422, "the request is not valid", slug="validation", errors=_validation_errors(exc)
         )

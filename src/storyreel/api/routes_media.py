@@ -13,10 +13,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from storyreel.api import job_views as views
-from storyreel.api.dependencies import AppJobRunner, AppJobTasks, AppMediaService
+from storyreel.api.dependencies import (
+    AppFilmingRunner,
+    AppJobRunner,
+    AppJobTasks,
+    AppMediaService,
+    AppSettings,
+)
 from storyreel.api.fields import Text
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.routing import problem_router
+from storyreel.jobs.models import JobRecord
 from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
 
 media_router = problem_router(401, tags=["media"])
@@ -49,14 +56,16 @@ async def post_video(
     body: views.VideoBody,
     request: Request,
     response: Response,
-    runner: AppJobRunner,
+    runner: AppFilmingRunner,
     tasks: AppJobTasks,
+    settings: AppSettings,
 ) -> views.JobAccepted:
     """Create a job (idea → story → clips → thumbnail, or a ready story → clips →
     thumbnail) and run it in the background; poll ``GET /v1/jobs/{id}``."""
     if body.story is not None:
         job = await asyncio.to_thread(runner.create_from_story, body.story)
     else:
+        settings.require_credentials("openrouter")  # the story is written first
         job = await asyncio.to_thread(
             runner.create,
             body.idea or "",
@@ -87,7 +96,7 @@ def get_job(
     runner: AppJobRunner,
     tasks: AppJobTasks,
 ) -> views.JobDetail:
-    """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``),
+    """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``, ``cancelled``),
     per-segment progress, downloadable files, and the manifest once finished."""
     return views.detail(views.find(runner, job_id), running_here=tasks.running(job_id))
 
@@ -97,25 +106,25 @@ def get_job(
     status_code=202,
     response_model=views.JobAccepted,
     summary="Resume a job",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 503),
 )
 async def resume_job(
     job_id: JobId,
     request: Request,
     response: Response,
-    runner: AppJobRunner,
+    runner: AppFilmingRunner,
     tasks: AppJobTasks,
 ) -> views.JobAccepted:
     """Finish a job: re-poll submitted clips (never paying twice), run what never started.
-    409 when it is running or has already succeeded."""
+    Answered once the job is ``queued`` again; 409 when it is running or has already
+    succeeded (nothing to resume)."""
     await asyncio.to_thread(views.find, runner, job_id)
-    # The runner decides; its JobError is a 409 (see storyreel.api.problems).
-    job = await asyncio.to_thread(
-        runner.check_resumable, job_id, running_here=tasks.running(job_id)
-    )
-    if not tasks.start(job_id, views.work(runner.resume, job_id)):
-        # Another request started it while this one was checking: it runs here now (409).
+    # The task's slot is taken before the job is requeued, so that two requests never both
+    # requeue it; the runner decides, and its JobError is a 409 (see storyreel.api.problems).
+    queued: asyncio.Future[JobRecord] = asyncio.get_running_loop().create_future()
+    if not tasks.start(job_id, views.requeue_then_resume(runner, job_id, queued)):
         await asyncio.to_thread(runner.check_resumable, job_id, running_here=True)
+    job = await queued
     return views.accepted(request, response, job_id, job.status)
 
 
@@ -155,8 +164,9 @@ async def cancel_job(
     },
 )
 def get_file(job_id: JobId, file_path: str, runner: AppJobRunner) -> FileResponse:
-    """A file by its path in the manifest: ``clips/segment-01.mp4``, ``thumbnail.png``,
-    ``story.json``, ``manifest.json``. Anything else, or outside the job folder, is 404."""
+    """A file by its path in the manifest: ``reel.mp4``, ``reel.srt``, ``reel.vtt``,
+    ``audio/segment-01.wav``, ``clips/segment-01.mp4``, ``thumbnail.png``, ``story.json``,
+    ``manifest.json``. Anything else, or outside the job folder, is 404."""
     path = views.artifact(views.find(runner, job_id), file_path)
     return FileResponse(path, media_type=views.media_type(path))
 

@@ -95,9 +95,9 @@ def capped(request: Request, limit: tuple[int, str]) -> Request:
 
 def problem_router(*statuses: int, **kwargs: Any) -> APIRouter:
     """An APIRouter of :class:`GuardedRoute` (unless ``route_class`` says otherwise) whose
-    routes document ``statuses`` (plus 400 and 422: a body that cannot be read, or values
-    that are refused) as problems."""
-    responses = problem_responses(400, 422, *statuses)
+    routes document ``statuses`` (plus 400, 415 and 422: a body that is not JSON, one sent
+    under another content type, or values that are refused) as problems."""
+    responses = problem_responses(400, 415, 422, *statuses)
     responses.update(kwargs.pop("responses", {}))
     kwargs.setdefault("route_class", GuardedRoute)
     return APIRouter(responses=responses, **kwargs)

@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from storyreel import __version__
 from storyreel.cli.config_cmd import config_app
+from storyreel.cli.help_format import StoryreelCommand, StoryreelGroup
 from storyreel.cli.state import CliState, state
 
 app = typer.Typer(
     name="storyreel",
     help="Turn an idea into a short video: story, clips, thumbnail.",
+    cls=StoryreelGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -94,9 +97,20 @@ def _register() -> None:
     app.command("jobs")(jobs_cmd.jobs)
     app.command("resume")(jobs_cmd.resume)
 
+    from storyreel.cli import reel_cmd
+
+    app.command("assemble")(reel_cmd.assemble)
+    app.command("reshoot")(reel_cmd.reshoot)
+
     from storyreel.cli import serve_cmd
 
     app.command("serve")(serve_cmd.serve)
+    # Every command reads its usage and errors the same way (help_format); the order they
+    # are listed in is help_format.COMMAND_ORDER, whatever the order of registration.
+    for typer_app in (app, config_app):
+        for info in typer_app.registered_commands:
+            if info.cls in (None, TyperCommand):
+                info.cls = StoryreelCommand
 
 
 def _stop_like_ctrl_c() -> None:
@@ -122,7 +136,8 @@ def run(argv: list[str] | None = None) -> None:
     _register()
     _stop_like_ctrl_c()
     try:
-        app(args=argv, obj=CliState(), standalone_mode=True)
+        # Messages quote commands as users type them, however Python was started.
+        app(args=argv, obj=CliState(), standalone_mode=True, prog_name="storyreel")
     except StoryreelError as exc:
         from storyreel.cli.terminal import terminal_safe
         from storyreel.logs import redact

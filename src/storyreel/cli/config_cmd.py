@@ -7,9 +7,12 @@ from typing import Any
 
 import typer
 
+from storyreel.cli.help_format import StoryreelGroup
 from storyreel.cli.state import state, stdout_console
 
-config_app = typer.Typer(help="Inspect and validate the configuration.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Inspect and validate the configuration.", cls=StoryreelGroup, no_args_is_help=True
+)
 
 
 def render_config(dumped: dict[str, Any], sources: dict[str, str], secrets: frozenset[str]) -> str:

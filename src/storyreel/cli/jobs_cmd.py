@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from storyreel.cli.options import CharacterFiles, Segments, Style
+from storyreel.cli.reel_options import AllowGaps, Music, NoNarration, NoReel
+from storyreel.cli.spending import YES_HELP, confirm_spending
 from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
 from storyreel.domain.limits import DEFAULT_SEGMENTS
 
@@ -21,55 +22,97 @@ if TYPE_CHECKING:
     from storyreel.settings import Settings
 
 # Exit statuses of make and resume, by the job's outcome.
-EXIT_CODES = {"succeeded": 0, "failed": 1, "partial": 3}
+# A cancelled job was stopped on request (DELETE /v1/jobs/{id}), not failed: it has a code
+# of its own, and `storyreel resume` continues it.
+EXIT_CODES = {"succeeded": 0, "failed": 1, "partial": 3, "cancelled": 4}
 EXIT_INTERRUPTED = 130
 
 _JSON_HELP = "Print the manifest (one JSON document) on stdout."
-_YES_HELP = "Do not ask before spending more than video.confirm_above_usd."
 
 
 def make(
     ctx: typer.Context,
-    idea: Annotated[str, typer.Argument(help="What the video is about.")],
+    idea: Annotated[
+        str | None, typer.Argument(help="What the video is about (or give --story FILE).")
+    ] = None,
     segments: Segments = DEFAULT_SEGMENTS,
     style: Style = None,
     characters: CharacterFiles = None,
+    story_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--story",
+            metavar="FILE",
+            help="Film this story instead of writing one: JSON as `storyreel story --json` "
+            "prints it (edit it first if you like).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Folder for the results (default: <output_dir>/<job>)."),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help=_YES_HELP)] = False,
+    no_reel: NoReel = False,
+    no_narration: NoNarration = False,
+    music: Music = None,
+    allow_gaps: AllowGaps = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
-    """Make the video: story, one clip per segment, thumbnail — as a resumable job.
+    """Make the video: story, one clip per segment, narration, thumbnail, and the reel that
+    joins them — as a resumable job.
 
-    Writes DIR/story.json, DIR/clips/segment-NN.mp4, DIR/thumbnail.png and DIR/manifest.json.
+    Writes DIR/story.json, DIR/clips/segment-NN.mp4, DIR/audio/segment-NN.wav,
+    DIR/thumbnail.png, DIR/reel.mp4 (with DIR/reel.srt and DIR/reel.vtt) and DIR/manifest.json.
+    With --story FILE no story is written: the one in FILE is filmed as it is.
     Ctrl-C (or a crash) loses nothing: `storyreel resume JOB_ID` finishes the job without
-    paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 130 interrupted.
+    paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 4 cancelled,
+    130 interrupted.
     """
     from storyreel.cli.characters_file import load_characters
+    from storyreel.cli.reel_options import make_choices
+    from storyreel.cli.story_file import story_or_idea
     from storyreel.jobs.folders import prepare_out_dir
 
+    story = story_or_idea(ctx, idea, story_file)
     cast = load_characters(characters or [])
     cli = state(ctx)
+    # Filming calls Google, writing the story OpenRouter: a missing key is named now.
+    cli.settings().require_credentials("google", *(() if story else ("openrouter",)))
     if out is not None:
         prepare_out_dir(out)  # an unwritable folder is reported before the cost is shown
     container = cli.container()
     runner = container.job_runner()
-    # The runner checks the input, then asks before the job exists.
-    job = runner.create(
-        idea,
-        segments=segments,
-        style=style,
-        characters=cast,
-        out_dir=out,
-        approve=lambda cost: _confirm(cost, cli.settings(), yes, what="the clips"),
+
+    def approve(cost: CostEstimate) -> None:
+        confirm_spending(cost, cli.settings(), yes, what="the clips")
+
+    reel = make_choices(
+        cli.settings(),
+        no_reel=no_reel,
+        no_narration=no_narration,
+        music=music,
+        allow_gaps=allow_gaps,
     )
+    # Music that is missing or not audio is refused before the cost is shown.
+    if story is not None:
+        job = runner.create_from_story(story, out_dir=out, reel=reel, approve=approve)
+    else:
+        # The runner checks the input, then asks before the job exists.
+        job = runner.create(
+            idea or "",
+            segments=segments,
+            style=style,
+            characters=cast,
+            out_dir=out,
+            approve=approve,
+            reel=reel,
+        )
+    clips = len(story.segments) if story is not None else segments
     stderr_console().print(f"job {job.id} → {job.out_dir}")
     manifest = _run(
-        container, job.id, segments, lambda progress: runner.run(job.id, progress=progress)
+        container, job.id, clips, lambda progress: runner.run(job.id, progress=progress)
     )
-    _finish(manifest, job.out_dir, json_output)
+    _finish(manifest, job.out_dir, json_output, container, cli.settings())
 
 
 def jobs(
@@ -91,45 +134,36 @@ def jobs(
 def resume(
     ctx: typer.Context,
     job_id: Annotated[str, typer.Argument(help="The job to finish (see `storyreel jobs`).")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help=_YES_HELP)] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
     """Finish a job: re-poll submitted clips, make only what never started.
 
-    Submitted clips are collected, never submitted again. Exit status as for `make`.
+    Submitted clips are collected, never submitted again. Exit status as for `make`; a job
+    that has already succeeded (its files all there) is one line and exit 0, nothing redone.
     """
+    from storyreel.cli.jobs_views import show_nothing_to_resume
+    from storyreel.jobs.resuming import NothingToResume
+
     cli = state(ctx)
     container = cli.container()
     runner = container.job_runner()
-    job = runner.get(job_id).job
+    try:
+        job = runner.check_resumable(job_id)
+    except NothingToResume as done:
+        show_nothing_to_resume(runner.get(job_id).job, str(done), json_output=json_output)
+        cli.close()
+        return
+    # Filming calls Google; a job without its story yet calls OpenRouter first.
+    cli.settings().require_credentials("google", *(() if job.story else ("openrouter",)))
     remaining = runner.remaining_cost(job_id)
-    if remaining.seconds:
-        _confirm(remaining, cli.settings(), yes, what="what is left")
+    if remaining.billed:
+        confirm_spending(remaining, cli.settings(), yes, what="what is left")
     clips = len(job.story.segments) if job.story else job.input.segments or 0
     manifest = _run(
         container, job_id, clips, lambda progress: runner.resume(job_id, progress=progress)
     )
-    _finish(manifest, job.out_dir, json_output)
-
-
-def _confirm(estimate: CostEstimate, settings: Settings, yes: bool, *, what: str) -> None:
-    """Print the estimate; above video.confirm_above_usd (or unknown) ask, unless --yes."""
-    from storyreel.cli.jobs_views import show_estimate
-    from storyreel.errors import InputError
-
-    show_estimate(estimate, offline=settings.backend == "offline", what=what)
-    limit = settings.video.confirm_above_usd
-    if yes or (estimate.usd is not None and estimate.usd <= limit):
-        return
-    amount = "an unknown amount" if estimate.usd is None else f"${estimate.usd:.2f}"
-    if not sys.stdin.isatty():
-        raise InputError(
-            f"the estimated cost ({amount}) is above video.confirm_above_usd "
-            f"(${limit:.2f}) and there is no terminal to ask: pass --yes to go ahead"
-        )
-    if not typer.confirm(f"Spend {amount} on video generation?", default=False, err=True):
-        stderr_console().print("Nothing was submitted.")
-        raise typer.Exit(1)
+    _finish(manifest, job.out_dir, json_output, container, cli.settings())
 
 
 def _run(
@@ -154,13 +188,21 @@ def _run(
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _finish(manifest: Manifest, folder: str, json_output: bool) -> None:
-    from storyreel.cli.jobs_views import show_manifest
+def _finish(
+    manifest: Manifest, folder: str, json_output: bool, container: Container, settings: Settings
+) -> None:
+    from storyreel.cli.jobs_views import next_step_lines, show_manifest
+    from storyreel.jobs.next_steps import next_steps
 
     if json_output:
         emit_json(manifest.to_json())
     else:
-        show_manifest(manifest, folder)
+        hints: list[str] = []
+        if manifest.job_id and manifest.status != "succeeded":
+            # The run closed the store; this opens it again, until the command closes.
+            view = container.job_runner().get(manifest.job_id)
+            hints = next_step_lines(view.job, next_steps(view.job, view.steps, settings))
+        show_manifest(manifest, folder, hints)
     code = EXIT_CODES[manifest.status]
     if code:
         raise typer.Exit(code)

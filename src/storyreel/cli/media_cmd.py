@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from storyreel.cli.spending import YES_HELP, confirm_spending
 from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
+from storyreel.files import prepare_output_file
 
 if TYPE_CHECKING:
     from storyreel.services.google.media import ImageResult, MediaService, VideoRequest, VideoResult
@@ -25,7 +27,9 @@ def short_hash(*parts: str) -> str:
 
 def video(
     ctx: typer.Context,
-    prompt: Annotated[str, typer.Argument(help="What the clip shows.")],
+    prompt: Annotated[
+        str | None, typer.Argument(help="What the clip shows (not needed with --operation).")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help=_OUT_HELP.format(kind="video", ext="mp4"))
     ] = None,
@@ -41,27 +45,51 @@ def video(
         str | None,
         typer.Option(
             "--operation",
-            help="Collect a clip submitted earlier (the name printed when it was submitted) "
-            "instead of submitting a new one: nothing is paid again.",
+            metavar="NAME",
+            help="Collect a clip submitted earlier (the name printed when it was submitted, "
+            "projects/…/models/…/operations/ID) instead of submitting a new one: nothing is "
+            "paid again.",
         ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False,
 ) -> None:
     """Make one Veo clip from PROMPT and save it as an MP4.
 
     The operation's name is printed on stderr as soon as Google accepts the clip; if the
-    command is interrupted, `storyreel video PROMPT --operation NAME` collects it later.
+    command is interrupted, `storyreel video --operation NAME` collects it later.
     """
+    from storyreel.errors import InputError
+    from storyreel.services.google.video_calls import check_operation_name
 
+    if operation is not None:
+        check_operation_name(operation)  # before anything is built or sent
+    elif prompt is None:
+        raise InputError(
+            "storyreel video needs a PROMPT, or --operation NAME to collect a clip submitted "
+            "earlier"
+        )
     cli = state(ctx)
+    cli.settings().require_credentials("google")
     container = cli.container()
     service: MediaService = container.media_service()
-    request = service.video_request(prompt, duration_seconds=duration, aspect_ratio=aspect_ratio)
+    request = (
+        None
+        if prompt is None
+        else service.video_request(prompt, duration_seconds=duration, aspect_ratio=aspect_ratio)
+    )
     if out is None:
-        name = short_hash(
-            request.prompt, str(request.duration_seconds), request.aspect_ratio, request.resolution
-        )
-        out = cli.settings().output_dir / f"video-{name}.mp4"
+        # Named by the request, so a re-run lands in the same file; by the operation without one.
+        key = [str(operation)] if request is None else _request_key(request)
+        out = cli.settings().output_dir / f"video-{short_hash(*key)}.mp4"
+        out = prepare_output_file(out, parents=True)
+    else:
+        out = prepare_output_file(out)  # a folder, or a missing parent, before paying
+    if operation is None and request is not None:  # collecting an operation pays nothing
+        from storyreel.jobs.costs import cost_of
+
+        estimate = cost_of(cli.settings(), request.duration_seconds)
+        confirm_spending(estimate, cli.settings(), yes, what="the clip")
     try:
         result = run_then_close(container, lambda: _make_video(service, request, out, operation))
     except KeyboardInterrupt:
@@ -81,9 +109,18 @@ def video(
         typer.echo(str(result.path) if result.bytes else str(result.uri))
 
 
+def _request_key(request: VideoRequest) -> list[str]:
+    return [
+        request.prompt,
+        str(request.duration_seconds),
+        request.aspect_ratio,
+        request.resolution,
+    ]
+
+
 async def _make_video(
     service: MediaService,
-    request: VideoRequest,
+    request: VideoRequest | None,
     dest: Path,
     operation: str | None,
 ) -> VideoResult:
@@ -92,11 +129,12 @@ async def _make_video(
     console = stderr_console()
     with console.status(f"submitting {label} to Veo…") as status:
         if operation is None:
+            assert request is not None  # the command has a PROMPT when there is no --operation
             operation = await service.submit_video(request, label=label)
             # Printed at once: the only handle on a clip Google is now making (and billing).
             console.print(
                 f"submitted as {operation}\n"
-                f"if interrupted, collect it with: storyreel video ... --operation {operation}",
+                f"if interrupted, collect it with: storyreel video --operation {operation}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -114,7 +152,12 @@ def thumbnail(
     prompt: Annotated[str, typer.Argument(help="What the image shows.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help=_OUT_HELP.format(kind="thumbnail", ext="png")),
+        typer.Option(
+            "--out",
+            "-o",
+            help=_OUT_HELP.format(kind="thumbnail", ext="png")
+            + " Its extension names the format: .png, .jpg/.jpeg or .webp.",
+        ),
     ] = None,
     aspect_ratio: Annotated[
         str | None,
@@ -122,15 +165,32 @@ def thumbnail(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
 ) -> None:
-    """Make one image from PROMPT with the image model and save it (PNG, or JPEG)."""
+    """Make one image from PROMPT with the image model and save it (PNG, JPEG or WebP)."""
+    from storyreel.services.google.files import IMAGE_TYPES_BY_SUFFIX
 
+    # The format follows --out's extension; any other is refused before anything is paid.
+    wanted = None if out is None else IMAGE_TYPES_BY_SUFFIX.get(out.suffix.lower())
+    if out is not None and wanted is None:
+        from storyreel.errors import InputError
+
+        raise InputError(
+            f"cannot write a thumbnail as {out}: the extension names the format, one of .png, "
+            ".jpg, .jpeg or .webp"
+        )
     cli = state(ctx)
     settings = cli.settings()
+    settings.require_credentials("google")
     container = cli.container()
     service: MediaService = container.media_service()
     ratio = aspect_ratio or settings.video.aspect_ratio
-    dest = out or settings.output_dir / f"thumbnail-{short_hash(prompt.strip(), ratio)}.png"
-    result = run_then_close(container, lambda: _make_thumbnail(service, prompt, dest, ratio))
+    if out is None:
+        default = settings.output_dir / f"thumbnail-{short_hash(prompt.strip(), ratio)}.png"
+        dest = prepare_output_file(default, parents=True)
+    else:
+        dest = prepare_output_file(out)  # a folder, or a missing parent, before paying
+    result = run_then_close(
+        container, lambda: _make_thumbnail(service, prompt, dest, ratio, wanted)
+    )
     if out is None and result.mime_type == "image/jpeg":
         result = _renamed(result, dest.with_suffix(".jpg"))
     if json_output:
@@ -147,10 +207,12 @@ def thumbnail(
 
 
 async def _make_thumbnail(
-    service: MediaService, prompt: str, dest: Path, ratio: str
+    service: MediaService, prompt: str, dest: Path, ratio: str, mime_type: str | None
 ) -> ImageResult:
     with stderr_console().status("making the thumbnail…"):
-        return await service.generate_thumbnail(prompt, dest, aspect_ratio=ratio)
+        return await service.generate_thumbnail(
+            prompt, dest, aspect_ratio=ratio, mime_type=mime_type
+        )
 
 
 def _renamed(result: ImageResult, path: Path) -> ImageResult:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
+
+from storyreel.cli.ports import bound_port, listening_socket
+from storyreel.cli.state import CliState, state
 
 
 def serve(
@@ -19,33 +23,51 @@ def serve(
 ) -> None:
     """Serve the HTTP API until interrupted; jobs left running resume at the next start."""
     from storyreel.api.auth import check_bind
-    from storyreel.cli.state import state
 
     cli = state(ctx)
     settings = cli.settings()
     bind_host = host or settings.api.host
     bind_port = settings.api.port if port is None else port
-    # Refuse before anything is built: no token, no public bind.
+    # Refuse before anything is built or printed: no token, no public bind, no port in use.
     check_bind(bind_host, settings)
+    sock = listening_socket(bind_host, bind_port, choose="--port (or api.port)")
+    try:
+        _serve_on(cli, sock, bind_host)
+    finally:
+        sock.close()
 
+
+def _serve_on(cli: CliState, sock: socket.socket, host: str) -> None:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from storyreel.api import create_app
     from storyreel.logs import configure_logging
 
+    settings = cli.settings()
     container = cli.container()
     configure_logging(settings.log_level)
-    app = create_app(container)
-    shown = f"[{bind_host}]" if ":" in bind_host else bind_host
-    typer.echo(
-        f"storyreel API on http://{shown}:{bind_port} (docs at /docs; Ctrl-C to stop)", err=True
-    )
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=bind_port,
+    config = uvicorn.Config(
+        create_app(container),
+        host=host,
+        port=bound_port(sock),
         log_level=settings.log_level.lower(),
         access_log=settings.log_level == "DEBUG",
         # Long enough for paid submits in flight to answer and be recorded (jobs.stop_grace_s).
         timeout_graceful_shutdown=int(settings.jobs.stop_grace_s) + 10,
     )
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"storyreel API on http://{shown}:{bound_port(sock)} (docs at /docs; Ctrl-C to stop)",
+        err=True,
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        return  # stopped as asked, after a graceful shutdown
+    except SystemExit as exc:
+        if exc.code != STARTUP_FAILURE:
+            raise
+        # uvicorn's own status for an application that did not start is 3, which storyreel
+        # gives a partial job; uvicorn has logged why.
+        raise typer.Exit(1) from None

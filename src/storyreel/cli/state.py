@@ -41,10 +41,14 @@ class CliState:
         """A configured, wired container; closed when the command ends."""
         if self._container is None:
             from storyreel.containers import create_container
-            from storyreel.logs import configure_logging
+            from storyreel.logs import configure_logging, quiet_logging
 
             settings = self.settings()
-            configure_logging(settings.log_level if self.verbose else "WARNING")
+            if self.verbose:
+                configure_logging(settings.log_level)
+            else:
+                # The CLI says what went wrong in its own words; log lines are for -v.
+                quiet_logging()
             self._container = create_container(settings)
         return self._container
 

@@ -61,8 +61,11 @@ def reset_openai_client() -> None:
 
 
 def reset_genai_client() -> None:
-    """Forget the shared google-genai client; the next call builds a new one."""
-    default_container().genai_client.reset()
+    """Forget the shared google-genai clients (Veo's and text-to-speech's); the next call
+    builds new ones."""
+    container = default_container()
+    container.genai_client.reset()
+    container.genai_tts_client.reset()
 
 
 __all__ = [

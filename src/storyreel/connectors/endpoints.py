@@ -45,8 +45,9 @@ def _emulated(url: str) -> Endpoints:
 
 
 def live_endpoints(settings: Settings) -> Endpoints:
-    """The configured providers; fails before any request when a key is missing."""
-    settings.require_credentials()
+    """The configured providers. A missing key is not an error here: each client's
+    connector names it when that client is built, so that a command never needs the key
+    of a provider it does not call."""
     return Endpoints(
         openrouter_url=settings.openrouter.base_url,
         openrouter_key=settings.openrouter.api_key,
@@ -64,13 +65,16 @@ def endpoints_resource(settings: Settings) -> Iterator[Endpoints]:
     if settings.emulator.url:
         yield _emulated(settings.emulator.url)
         return
-    from storyreel.emulator import EmulatorOptions, EmulatorServer
+    from storyreel.emulator import STATE_FOLDER_NAME, EmulatorOptions, EmulatorServer
 
     server = EmulatorServer(
         EmulatorOptions(
             video_latency_s=settings.emulator.video_latency_s,
             text_latency_s=settings.emulator.text_latency_s,
             image_latency_s=settings.emulator.image_latency_s,
+            # Kept beside the jobs, so that a later process (a resume, a restarted server,
+            # `storyreel video --operation`) polls the operations this one submitted.
+            state_dir=settings.output_dir / STATE_FOLDER_NAME,
         )
     )
     server.start()

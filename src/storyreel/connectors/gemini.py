@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from storyreel.connectors.endpoints import Endpoints
+from storyreel.errors import ConfigError
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,7 +32,10 @@ def retry_options(settings: Settings) -> types.HttpRetryOptions:
 
 
 def build_genai_client(settings: Settings, endpoints: Endpoints) -> genai.Client:
-    """A ``genai.Client`` with explicit credentials, base URL, timeout, retries and limits."""
+    """A ``genai.Client`` with explicit credentials, base URL, timeout, retries and limits.
+    Live without a Google credential: a ConfigError naming the variable to set."""
+    if not endpoints.emulated:
+        settings.require_credentials("google")
     import httpx2
     from google import genai
     from google.genai import types
@@ -58,3 +62,23 @@ def build_genai_client(settings: Settings, endpoints: Endpoints) -> genai.Client
             vertexai=True, project=settings.google.project, location=settings.google.location
         )
     return genai.Client(**kwargs)
+
+
+def build_genai_tts_client(settings: Settings, endpoints: Endpoints) -> genai.Client:
+    """A second ``genai.Client`` for text-to-speech, at ``google.tts_location``: Gemini TTS is
+    served from ``global`` and the ``us``/``eu`` multi-regions, not from Veo's region.
+
+    Express mode (an API key) has no location: its requests go to the global endpoint, so a
+    live express-mode client refuses any other ``tts_location`` rather than ignore it.
+    """
+    google = settings.google
+    express = google.vertexai and endpoints.google_key is not None and not endpoints.emulated
+    if express and google.tts_location != "global":
+        raise ConfigError(
+            f"google.tts_location is {google.tts_location!r}, but with GOOGLE_STUDIO_API_KEY "
+            "(Vertex AI express mode) every request goes to the global endpoint: set "
+            "google.tts_location: global, or use google.project with Application Default "
+            "Credentials to reach that location"
+        )
+    located = google.model_copy(update={"location": google.tts_location})
+    return build_genai_client(settings.model_copy(update={"google": located}), endpoints)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
-CLIENT_PROVIDERS = ("openai_client", "async_openai_client", "genai_client")
+CLIENT_PROVIDERS = ("openai_client", "async_openai_client", "genai_client", "genai_tts_client")
 
 
 class _Resettable(Protocol):

@@ -33,7 +33,10 @@ def _key(endpoints: Endpoints) -> str:
 
 
 def _client_options(settings: Settings, endpoints: Endpoints) -> dict[str, Any]:
-    """What both clients are built with; the SDK owns retries of LLM calls (``max_retries``)."""
+    """What both clients are built with; the SDK owns retries of LLM calls (``max_retries``).
+    Live without an OpenRouter key: a ConfigError naming the variable to set."""
+    if not endpoints.emulated:
+        settings.require_credentials("openrouter")
     return {
         "api_key": _key(endpoints),
         "base_url": endpoints.openrouter_url,

@@ -14,9 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 def recheck_artifacts(store: JobStore, job_id: str) -> list[str]:
-    """Reopen every step whose file is gone or not a valid file of its kind, and return
-    their keys: a clip whose operation is recorded goes back to ``submitted`` (collected
-    again, not paid again); anything else becomes ``failed`` with the reason. A job that
+    """Reopen every step whose file is gone or not a valid file of its kind (a clip, the
+    thumbnail, a narration's WAV, the reel), and return their keys: a clip whose operation
+    is recorded goes back to ``submitted`` (collected again, not paid again); anything else
+    becomes ``failed`` with the reason, for a resume to make again. A job that
     said ``succeeded`` says ``partial`` from then on, until a resume makes it whole."""
     job = store.get(job_id)
     reopened = []
@@ -48,7 +49,7 @@ def _made_here(step: StepRecord) -> bool:
     # A clip kept in Cloud Storage (gs://...) is not in the folder to check.
     return (
         step.status is StepStatus.SUCCEEDED
-        and step.kind in (StepKind.CLIP, StepKind.THUMBNAIL)
+        and step.kind is not StepKind.STORY
         and bool(step.artifact)
         and "://" not in str(step.artifact)
     )
@@ -60,4 +61,8 @@ def _valid(path: Path, kind: StepKind) -> bool:
             head = handle.read(64)
     except OSError:
         return False
-    return is_mp4(head) if kind is StepKind.CLIP else sniff_image_type(head) is not None
+    if kind is StepKind.VOICE:
+        return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+    if kind in (StepKind.CLIP, StepKind.ASSEMBLE):
+        return is_mp4(head)
+    return sniff_image_type(head) is not None

@@ -6,24 +6,74 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storyreel.domain.limits import DEFAULT_SEGMENTS
-from storyreel.jobs.manifest import estimate_cost_usd
-from storyreel.jobs.models import JobRecord, StepRecord, StepStatus
+from storyreel.domain.story import Segment, Story
+from storyreel.jobs.choices import ReelChoices, choices_of
+from storyreel.jobs.models import THUMBNAIL_STEP, JobRecord, StepKind, StepRecord, StepStatus
+from storyreel.jobs.prices import narrated, speech_seconds, total_usd
+from storyreel.jobs.reel_manifest import voice_step_key
 from storyreel.settings import Settings
 
 
 @dataclass(frozen=True)
 class CostEstimate:
-    """Seconds of video to generate and their price; ``usd`` is None when the model's
-    price is not configured."""
+    """Billed work and its price: ``seconds`` of video (of ``model``), ``speech_seconds``
+    of narration and ``images`` (the thumbnail). ``usd`` is the total; None when video is
+    to be made and its model's price is not configured."""
 
     seconds: int
     usd: float | None
     model: str
+    speech_seconds: float = 0.0
+    images: int = 0
+
+    @property
+    def billed(self) -> bool:
+        """Whether anything billed would be requested."""
+        return bool(self.seconds or self.speech_seconds or self.images)
 
 
-def cost_of(settings: Settings, seconds: int) -> CostEstimate:
-    """``seconds`` of video at the configured video model's price."""
-    return CostEstimate(seconds, estimate_cost_usd(settings, seconds), settings.google.video_model)
+def cost_of(
+    settings: Settings, seconds: int, *, speech_seconds: float = 0.0, images: int = 0
+) -> CostEstimate:
+    """``seconds`` of video, ``speech_seconds`` of speech and ``images`` at list prices."""
+    usd = total_usd(settings, video_seconds=seconds, speech=speech_seconds, images=images)
+    return CostEstimate(seconds, usd, settings.google.video_model, speech_seconds, images)
+
+
+def idea_cost(settings: Settings, seconds: int, choices: ReelChoices) -> CostEstimate:
+    """A job from an idea, before its story exists: the clips, a narration as long as its
+    clip for each (the writer sizes each narration to fit its clip) and the thumbnail."""
+    speech = float(seconds) if choices.narration else 0.0
+    return cost_of(settings, seconds, speech_seconds=speech, images=1)
+
+
+def story_cost(settings: Settings, story: Story, choices: ReelChoices) -> CostEstimate:
+    """Filming ``story``: every clip, every narration read aloud, and the thumbnail."""
+    speech = _speech(settings, story.segments) if choices.narration else 0.0
+    return cost_of(settings, story.total_seconds, speech_seconds=speech, images=1)
+
+
+def remaining_cost(job: JobRecord, steps: Sequence[StepRecord], settings: Settings) -> CostEstimate:
+    """What resuming the job would still pay for: the clips of :func:`remaining_seconds`,
+    the narrations not read yet, and the thumbnail unless it is made."""
+    seconds = remaining_seconds(job, steps, settings)
+    choices = choices_of(job.input.reel, settings)
+    if job.story is None:
+        return idea_cost(settings, seconds, choices)
+    done = {step.key for step in steps if step.status is StepStatus.SUCCEEDED}
+    unread = [s for s in job.story.segments if voice_step_key(s.index) not in done]
+    speech = _speech(settings, unread) if choices.narration else 0.0
+    images = 0 if THUMBNAIL_STEP in done else 1
+    return cost_of(settings, seconds, speech_seconds=speech, images=images)
+
+
+def reshoot_cost(settings: Settings, segment: Segment) -> CostEstimate:
+    """Filming one segment again: one clip, nothing else."""
+    return cost_of(settings, segment.duration_seconds)
+
+
+def _speech(settings: Settings, segments: Sequence[Segment]) -> float:
+    return round(sum(speech_seconds(settings, s.narration) for s in narrated(segments)), 2)
 
 
 def remaining_seconds(job: JobRecord, steps: Sequence[StepRecord], settings: Settings) -> int:
@@ -33,7 +83,7 @@ def remaining_seconds(job: JobRecord, steps: Sequence[StepRecord], settings: Set
     if job.story is None:
         duration = job.input.duration_seconds or settings.video.duration_seconds
         return (job.input.segments or DEFAULT_SEGMENTS) * duration
-    by_index = {step.index: step for step in steps if step.index}
+    by_index = {step.index: step for step in steps if step.index and step.kind is StepKind.CLIP}
     again = {StepStatus.PENDING} | (
         {StepStatus.UNKNOWN} if settings.video.resubmit_on_unknown else set()
     )

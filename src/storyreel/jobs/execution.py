@@ -6,24 +6,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from storyreel.domain.limits import DEFAULT_SEGMENTS
 from storyreel.domain.story import Character, Story, Usage
 from storyreel.errors import JobError, StoryreelError
+from storyreel.jobs.choices import choices_of
 from storyreel.jobs.cinematographer import Cinematographer
+from storyreel.jobs.costs import story_cost
+from storyreel.jobs.finish import finish_job
 from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StoreJournal
-from storyreel.jobs.manifest import (
-    MANIFEST_FILENAME,
-    STORY_FILENAME,
-    Manifest,
-    build_manifest,
-    estimate_cost_usd,
-    write_manifest,
-    write_story,
-)
+from storyreel.jobs.manifest import STORY_FILENAME, Manifest, write_story
 from storyreel.jobs.models import (
     STORY_STEP,
     JobRecord,
@@ -32,6 +27,7 @@ from storyreel.jobs.models import (
     StepRecord,
     StepStatus,
 )
+from storyreel.jobs.reel_manifest import ReelEntry, previous_reel
 from storyreel.jobs.store import JobStore, Lease, LeaseLost
 from storyreel.logs import job_context
 from storyreel.services.openrouter.models import WrittenStory
@@ -40,6 +36,10 @@ from storyreel.settings import Settings
 logger = logging.getLogger(__name__)
 
 INTERRUPTED_REASON = "interrupted; resume the job to finish it"
+
+# What a run does with the job it holds (the whole pipeline, or one piece of work such as
+# a reshoot), given the job, the progress callback and the lease to write under.
+Work = Callable[[JobRecord, ProgressCallback, Lease], Awaitable[Manifest]]
 
 
 class StoryWriter(Protocol):
@@ -78,15 +78,18 @@ class Execution:
         self._heartbeat_s = heartbeat_s
         self._lease_s = lease_s
 
-    async def run(self, job: JobRecord, report: ProgressCallback | None = None) -> Manifest:
+    async def run(
+        self, job: JobRecord, report: ProgressCallback | None = None, *, work: Work | None = None
+    ) -> Manifest:
         """The job's manifest; ``report`` sees its progress. A cancel request ends it as
         "cancelled"; cancelling the calling task puts the job back in the queue (resumable)
-        and re-raises. One Execution may run many jobs, one after another or at once."""
+        and re-raises. One Execution may run many jobs, one after another or at once.
+        ``work`` replaces the whole pipeline (story, filming, reel) with one piece of it."""
         report = report or _ignore
         lease = Lease(job.id, job.owner or "", job.fence, self._lease_s)
         lost: list[LeaseLost] = []
         with job_context(job.id):
-            pipeline = asyncio.ensure_future(self._pipeline(job, report, lease))
+            pipeline = asyncio.ensure_future((work or self._pipeline)(job, report, lease))
             watcher = asyncio.ensure_future(self._watch(lease, pipeline, lost))
         try:
             return await pipeline
@@ -118,8 +121,12 @@ class Execution:
                 lease.job_id, lease=lease, status=JobStatus.QUEUED, reasons=[INTERRUPTED_REASON]
             )
 
-    def _finish(self, lease: Lease, reasons: Sequence[str]) -> Manifest:
-        return finish_job(self._store, self._settings, lease.job_id, reasons, lease=lease)
+    def _finish(
+        self, lease: Lease, reasons: Sequence[str], reel: ReelEntry | None = None
+    ) -> Manifest:
+        return finish_job(
+            self._store, self._settings, lease.job_id, reasons, lease=lease, reel=reel
+        )
 
     async def _pipeline(self, job: JobRecord, report: ProgressCallback, lease: Lease) -> Manifest:
         story = await self._story(job, report, lease)
@@ -130,12 +137,23 @@ class Execution:
             write_story(out_dir, story)
         except OSError as exc:
             raise JobError(f"cannot write {out_dir / STORY_FILENAME}: {exc}") from None
+        journal = StoreJournal(self._store, job.id, lease)
+        choices = choices_of(job.input.reel, self._settings)
         await self._cinematographer.film(
-            story, out_dir, journal=StoreJournal(self._store, job.id, lease), progress=report
+            story, out_dir, journal=journal, progress=report, choices=choices
+        )
+        reel = await self._cinematographer.assemble(
+            story,
+            out_dir,
+            journal=journal,
+            progress=report,
+            choices=choices,
+            previous=previous_reel(job.manifest),
+            job_id=job.id,
         )
         # Steps that saw a cancel request stopped quietly; the job says why it is unfinished.
         cancelled = self._store.get(job.id).cancel_requested
-        return self._finish(lease, ["cancelled"] if cancelled else [])
+        return self._finish(lease, ["cancelled"] if cancelled else [], reel)
 
     async def _story(self, job: JobRecord, report: ProgressCallback, lease: Lease) -> Story | None:
         """The job's story: the saved one, or a new one from the writer (then saved)."""
@@ -169,7 +187,9 @@ class Execution:
             lease=lease,
             story=story,
             usage=job.usage + usage,
-            estimated_cost_usd=estimate_cost_usd(self._settings, story.total_seconds),
+            estimated_cost_usd=story_cost(
+                self._settings, story, choices_of(spec.reel, self._settings)
+            ).usd,
         )
         done = step.but(status=StepStatus.SUCCEEDED, artifact=STORY_FILENAME)
         self._store.save_step(job.id, done, lease=lease)
@@ -196,49 +216,6 @@ class Execution:
                 return
             except StoryreelError as exc:
                 logger.warning("job %s: cannot check for a cancel request: %s", lease.job_id, exc)
-
-
-def finish_job(
-    store: JobStore,
-    settings: Settings,
-    job_id: str,
-    reasons: Sequence[str],
-    *,
-    lease: Lease | None = None,
-) -> Manifest:
-    """Record a job's final state from its steps, and write its ``manifest.json``."""
-    job = store.get(job_id)
-    manifest = build_manifest(
-        job_id=job_id,
-        story=job.story,
-        steps=store.steps(job_id),
-        settings=settings,
-        usage=job.usage,
-        reasons=reasons,
-    )
-    try:
-        write_manifest(Path(job.out_dir), manifest)
-    except OSError as exc:
-        logger.error("job %s: cannot write %s: %s", job_id, MANIFEST_FILENAME, exc)
-    store.update(
-        job_id,
-        lease=lease,
-        status=JobStatus(manifest.status),
-        reasons=[f"{failure.step}: {failure.reason}" for failure in manifest.failures],
-        manifest=manifest.to_json(),
-        estimated_cost_usd=manifest.estimated_cost_usd or job.estimated_cost_usd,
-    )
-    level = logging.INFO if manifest.status == "succeeded" else logging.WARNING
-    logger.log(
-        level,
-        "job %s %s: %d clip(s), %d submission(s)%s",
-        job_id,
-        manifest.status,
-        len(manifest.clips),
-        manifest.video_submissions,
-        "".join(f"; {failure.step}: {failure.reason}" for failure in manifest.failures),
-    )
-    return manifest
 
 
 def _ignore(event: ProgressEvent) -> None:

@@ -18,11 +18,8 @@ from storyreel.jobs.ports import ClipMaker
 from storyreel.jobs.store import LeaseLost
 from storyreel.jobs.submit_ledger import SubmitLedger
 from storyreel.logs import redact
-from storyreel.services.google.media import (
-    OperationFailed,
-    SubmitOutcomeUnknown,
-    VideoRequest,
-)
+from storyreel.services.google.media import OperationFailed, SubmitOutcomeUnknown, VideoRequest
+from storyreel.services.google.polling import OperationGone
 from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -178,6 +175,12 @@ class Filming:
         except OperationFailed as exc:
             # The operation itself ended without a clip: final.
             self._record(step.but(status=StepStatus.FAILED, error=redact(str(exc))), "failed")
+        except OperationGone as exc:
+            # Google no longer knows the operation: final; only a new (paid) clip can help.
+            job, n = self._journal.job_id, segment.index
+            again = f"; film it again with: storyreel reshoot {job} --segment {n}" if job else ""
+            gone = step.but(status=StepStatus.FAILED, error=redact(f"{exc}{again}"))
+            self._record(gone, "failed")
         except StoryreelError as exc:
             # Polling failed (a timeout, credentials, an unwritable folder), not the clip:
             # the operation stays recorded, and a resume polls it again without paying.

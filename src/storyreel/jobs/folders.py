@@ -7,22 +7,26 @@ import tempfile
 from pathlib import Path
 
 from storyreel.errors import InputError
-from storyreel.files import folder_trouble
+from storyreel.files import folder_trouble, make_folder
 from storyreel.jobs.manifest import MANIFEST_FILENAME
 
 # Taken atomically by the job that films into a folder; another job there is refused.
 OWNER_MARKER = "storyreel-job.lock"
 
 
-def prepare_out_dir(folder: Path, job_id: str | None = None) -> Path:
+def prepare_out_dir(folder: Path, job_id: str | None = None, *, parents: bool = False) -> Path:
     """Create the job folder and prove it is writable; an absolute path. With ``job_id``,
-    the folder is also taken for that job (atomically), so that no second job writes there."""
+    the folder is also taken for that job (atomically), so that no second job writes there.
+
+    Only the folder's last level is created, as ``mkdir`` does, so that a mistyped ``--out``
+    never makes folders elsewhere; ``parents`` creates every missing level (a folder under
+    the configured ``output_dir``)."""
     try:
         folder = folder.expanduser().resolve()
         if (folder / MANIFEST_FILENAME).exists():
             raise InputError(f"{folder} already holds a job ({MANIFEST_FILENAME}); choose another")
         _refuse_taken(folder, job_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder, parents=parents)
         with tempfile.TemporaryFile(dir=folder):
             pass
         if job_id is not None:

@@ -14,10 +14,11 @@ from storyreel.jobs.store import JobStore, Lease
 class ProgressEvent:
     """One step changed phase.
 
-    ``key`` is ``story``, ``clip-NN`` or ``thumbnail``; ``phase`` one of ``writing``,
-    ``queued``, ``submitted``, ``unknown`` (the submit's outcome), ``retrying``, ``polling``,
-    ``done``, ``skipped``, ``failed`` or ``waiting`` (an operation left for a resume to
-    collect); ``polls`` counts polls so far.
+    ``key`` is ``story``, ``clip-NN``, ``voice-NN``, ``thumbnail`` or ``assemble``; ``phase``
+    one of ``writing``, ``queued``, ``submitted``, ``unknown`` (the submit's outcome),
+    ``retrying``, ``polling``, ``speaking`` (a narration being read), ``assembling``, ``done``,
+    ``skipped``, ``failed`` or ``waiting`` (an operation left for a resume to collect);
+    ``polls`` counts polls so far.
     """
 
     key: str
@@ -33,6 +34,10 @@ ProgressCallback = Callable[[ProgressEvent], None]
 class StepJournal(Protocol):
     """Durable (or not) memory of a pipeline's steps. ``save`` must be durable when it
     returns: the pipeline relies on it to never pay twice for a clip."""
+
+    @property
+    def job_id(self) -> str | None:
+        """The job whose steps these are (for messages that name it); None without a job."""
 
     def get(self, key: str) -> StepRecord | None: ...
 
@@ -58,6 +63,10 @@ class MemoryJournal:
     def __init__(self, steps: Sequence[StepRecord] = ()) -> None:
         self._steps = {step.key: step for step in steps}
         self.cancel_requested = False
+
+    @property
+    def job_id(self) -> str | None:
+        return None
 
     def get(self, key: str) -> StepRecord | None:
         return self._steps.get(key)
@@ -92,6 +101,10 @@ class StoreJournal:
         self._job_id = job_id
         self._lease = lease
         self._steps = {step.key: step for step in store.steps(job_id)}
+
+    @property
+    def job_id(self) -> str | None:
+        return self._job_id
 
     def get(self, key: str) -> StepRecord | None:
         return self._steps.get(key)

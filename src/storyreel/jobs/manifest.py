@@ -12,13 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from storyreel.domain.story import Story, Usage
 from storyreel.files import write_atomic
 from storyreel.jobs.models import STORY_STEP, StepKind, StepRecord, StepStatus
+from storyreel.jobs.prices import speech_seconds, total_usd, video_usd
+from storyreel.jobs.reel_manifest import AudioEntry, ReelEntry, audio_entries
 from storyreel.settings import Settings
 
 MANIFEST_FILENAME = "manifest.json"
 STORY_FILENAME = "story.json"
 THUMBNAIL_FILENAME = "thumbnail.png"
 
-ManifestStatus = Literal["succeeded", "partial", "failed"]
+ManifestStatus = Literal["succeeded", "partial", "failed", "cancelled"]
+# The reason a job is finished with when a cancel request stopped it.
+CANCELLED_REASON = "cancelled"
 
 
 class ClipEntry(BaseModel):
@@ -56,6 +60,9 @@ class Manifest(BaseModel):
     story: str | None = STORY_FILENAME
     clips: list[ClipEntry] = Field(default_factory=list)
     thumbnail: str | None = None
+    # Manifests written before the reel existed have neither: they still load.
+    reel: ReelEntry | None = None
+    audio: list[AudioEntry] = Field(default_factory=list)
     video_model: str
     video_submissions: int = 0
     estimated_cost_usd: float | None = None
@@ -69,10 +76,16 @@ class Manifest(BaseModel):
 def estimate_cost_usd(settings: Settings, seconds: float) -> float | None:
     """Seconds of video at the configured model's list price; ``None`` when the price of
     that model is not configured (no guess)."""
-    price = settings.video.price_per_second_usd.get(settings.google.video_model)
-    if price is None:
-        return None
-    return round(seconds * price, 4)
+    return video_usd(settings, seconds)
+
+
+def planned_cost_usd(settings: Settings, story: Story, steps: Sequence[StepRecord]) -> float | None:
+    """The list price of everything billed that ``steps`` plan for ``story``: every clip,
+    each narration read aloud and the thumbnail."""
+    voiced = {step.index for step in steps if step.kind is StepKind.VOICE}
+    speech = sum(speech_seconds(settings, s.narration) for s in story.segments if s.index in voiced)
+    images = sum(step.kind is StepKind.THUMBNAIL for step in steps)
+    return total_usd(settings, video_seconds=story.total_seconds, speech=speech, images=images)
 
 
 def build_manifest(
@@ -83,12 +96,16 @@ def build_manifest(
     settings: Settings,
     usage: Usage | None = None,
     reasons: Sequence[str] = (),
+    folder: Path | None = None,
+    reel: ReelEntry | None = None,
 ) -> Manifest:
     """The manifest of a job in the state ``steps`` describe.
 
-    ``succeeded`` when every clip and the thumbnail are there; ``failed`` when no clip is;
-    ``partial`` otherwise. ``reasons`` (e.g. "cancelled") are listed only when the job is
-    not complete.
+    ``succeeded`` when every step is done (clips, thumbnail, narrations, reel); otherwise
+    ``cancelled`` when ``reasons`` hold :data:`CANCELLED_REASON`, ``failed`` when no clip
+    is there and ``partial`` when some are. ``reasons`` are listed only when the job is
+    not complete. ``folder`` (the job folder) is where the narrations' lengths are read;
+    ``reel`` is the entry of the reel the assemble step made.
     """
     durations = {s.index: s.duration_seconds for s in story.segments} if story else {}
     clips: list[ClipEntry] = []
@@ -123,6 +140,8 @@ def build_manifest(
     status: ManifestStatus
     if complete:
         status, failures = "succeeded", []
+    elif CANCELLED_REASON in reasons:
+        status = "cancelled"
     elif any(clip.status == StepStatus.SUCCEEDED for clip in clips):
         status = "partial"
     else:
@@ -138,12 +157,19 @@ def build_manifest(
         story=STORY_FILENAME if story else None,
         clips=clips,
         thumbnail=thumbnail,
+        # ``reel`` is what the assembler made; it stands while the assemble step does.
+        reel=reel if _assembled(steps) else None,
+        audio=audio_entries(folder, steps),
         video_model=settings.google.video_model,
         video_submissions=sum(step.submissions for step in steps),
-        estimated_cost_usd=estimate_cost_usd(settings, story.total_seconds) if story else None,
+        estimated_cost_usd=planned_cost_usd(settings, story, steps) if story else None,
         usage=usage or Usage(),
         failures=failures,
     )
+
+
+def _assembled(steps: Sequence[StepRecord]) -> bool:
+    return any(s.kind is StepKind.ASSEMBLE and s.status is StepStatus.SUCCEEDED for s in steps)
 
 
 def _waiting(status: StepStatus) -> str:

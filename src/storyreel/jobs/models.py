@@ -12,20 +12,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyreel.domain.story import Character, Story, Usage
+from storyreel.domain.timestamps import iso_utc
+from storyreel.jobs.choices import ReelChoices
 
 STORY_STEP = "story"
 THUMBNAIL_STEP = "thumbnail"
 
 
 class JobStatus(StrEnum):
-    """Where a job is. The last three are final; a final job that is not ``succeeded``
-    can still be resumed."""
+    """Where a job is. The last four are final; a final job that is not ``succeeded``
+    can still be resumed. ``cancelled``: stopped on request before it was complete (stores
+    written before it existed say ``failed`` with the reason ``job: cancelled``)."""
 
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class StepStatus(StrEnum):
@@ -47,6 +51,8 @@ class StepKind(StrEnum):
     STORY = "story"
     CLIP = "clip"
     THUMBNAIL = "thumbnail"
+    VOICE = "voice"
+    ASSEMBLE = "assemble"
 
 
 def utcnow() -> datetime:
@@ -121,6 +127,8 @@ class JobInput(BaseModel):
     characters: list[Character] = Field(default_factory=list)
     duration_seconds: int | None = None
     story: Story | None = None
+    # None in jobs created before the reel existed: they follow the settings.
+    reel: ReelChoices | None = None
 
 
 class StepRecord(BaseModel):
@@ -181,7 +189,7 @@ class JobRecord(BaseModel):
 
     @property
     def final(self) -> bool:
-        return self.status in (JobStatus.SUCCEEDED, JobStatus.PARTIAL, JobStatus.FAILED)
+        return self.status not in (JobStatus.QUEUED, JobStatus.RUNNING)
 
     def owner_alive(self, *, stale_after_s: float) -> bool:
         """Whether the process that owns this job still looks after it.
@@ -208,7 +216,7 @@ class JobRecord(BaseModel):
         return {
             "id": self.id,
             "status": self.status.value,
-            "created_at": self.created_at.isoformat(),
+            "created_at": iso_utc(self.created_at),
             "idea": self.idea,
         }
 
@@ -235,5 +243,7 @@ class JobView(BaseModel):
             ],
             "clips_total": len(clips),
             "clips_done": sum(step.status is StepStatus.SUCCEEDED for step in clips),
+            "voices_total": len(voices := [s for s in self.steps if s.kind is StepKind.VOICE]),
+            "voices_done": sum(step.status is StepStatus.SUCCEEDED for step in voices),
             "video_submissions": self.video_submissions,
         }

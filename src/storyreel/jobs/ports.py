@@ -52,3 +52,8 @@ class ReelAssembler(Protocol):
     CPU-bound: the job layer runs it in a worker thread. Makes no paid call."""
 
     def assemble(self, plan: ReelPlan, dest: Path) -> ReelResult: ...
+
+    def check_music(self, path: Path) -> float:
+        """The length of the music at ``path`` in seconds; InputError (one line) when it is
+        missing or not audio. Cheap: the job layer calls it before anything is paid."""
+        ...

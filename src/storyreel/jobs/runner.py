@@ -6,21 +6,17 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from storyreel.domain.limits import (
-    DEFAULT_SEGMENTS,
-    MAX_STYLE_CHARS,
-    check_characters,
-    check_duration,
-    check_segments,
-)
+from storyreel.domain.limits import DEFAULT_SEGMENTS
 from storyreel.domain.story import Character, Story
-from storyreel.domain.text import checked_text, optional_text
 from storyreel.errors import JobError
 from storyreel.jobs.artifacts import recheck_artifacts
+from storyreel.jobs.choices import ReelChoices
 from storyreel.jobs.cinematographer import Cinematographer
-from storyreel.jobs.costs import CostEstimate, cost_of, remaining_seconds
-from storyreel.jobs.execution import Execution, StoryWriter, finish_job
+from storyreel.jobs.costs import CostEstimate, remaining_cost
+from storyreel.jobs.execution import Execution, StoryWriter
+from storyreel.jobs.finish import finish_job
 from storyreel.jobs.folders import prepare_out_dir
+from storyreel.jobs.inputs import idea_input, story_input
 from storyreel.jobs.journal import ProgressCallback
 from storyreel.jobs.manifest import STORY_FILENAME, Manifest
 from storyreel.jobs.models import (
@@ -35,6 +31,7 @@ from storyreel.jobs.models import (
     new_job_id,
     this_process,
 )
+from storyreel.jobs.resuming import NothingToResume, requeue
 from storyreel.jobs.store import JobStore
 from storyreel.settings import Settings
 
@@ -68,6 +65,7 @@ class JobRunner:
         self._settings = settings
         self._owner = owner or this_process()
         self._stale_after_s = stale_after_s
+        self._cinematographer = cinematographer
         self._execution = Execution(
             store,
             screenwriter,
@@ -90,36 +88,46 @@ class JobRunner:
         duration_seconds: int | None = None,
         out_dir: Path | None = None,
         approve: Callable[[CostEstimate], None] | None = None,
+        reel: ReelChoices | None = None,
     ) -> JobRecord:
         """A ``queued`` job that will write a story from ``idea`` and film it. Every input is
         checked here (InputError); then ``approve``, when given, sees the cost estimate and
-        may raise to stop before the job exists."""
-        idea = checked_text(idea, "the idea")
-        style = optional_text(style, "the style", MAX_STYLE_CHARS)
-        count = check_segments(DEFAULT_SEGMENTS if segments is None else segments)
-        default = self._settings.video.duration_seconds
-        duration = check_duration(default if duration_seconds is None else duration_seconds)
-        spec = JobInput(
-            idea=idea,
-            segments=count,
+        may raise to stop before the job exists. ``reel`` (narration, reel, music, gaps)
+        defaults to the settings'."""
+        spec, cost = idea_input(
+            self._settings,
+            idea,
+            segments=segments,
             style=style,
-            characters=check_characters(characters),
-            duration_seconds=duration,
+            characters=characters,
+            duration_seconds=duration_seconds,
+            reel=self._cinematographer.job_choices(reel),
         )
         if approve is not None:
-            approve(cost_of(self._settings, count * duration))
-        return self._create(spec, None, out_dir, count * duration)
+            approve(cost)
+        return self._create(spec, None, out_dir, cost)
 
-    def create_from_story(self, story: Story, *, out_dir: Path | None = None) -> JobRecord:
+    def create_from_story(
+        self,
+        story: Story,
+        *,
+        out_dir: Path | None = None,
+        reel: ReelChoices | None = None,
+        approve: Callable[[CostEstimate], None] | None = None,
+    ) -> JobRecord:
         """A ``queued`` job that films a ready story (its story step is already done)."""
-        story = story.to_story()
-        return self._create(JobInput(story=story), story, out_dir, story.total_seconds)
+        spec, cost = story_input(self._settings, story, self._cinematographer.job_choices(reel))
+        if approve is not None:
+            approve(cost)
+        return self._create(spec, spec.story, out_dir, cost)
 
     def _create(
-        self, spec: JobInput, story: Story | None, out_dir: Path | None, seconds: int
+        self, spec: JobInput, story: Story | None, out_dir: Path | None, cost: CostEstimate
     ) -> JobRecord:
         job_id = new_job_id()
-        folder = prepare_out_dir(out_dir or self._settings.output_dir / job_id, job_id)
+        # A folder the caller named is made one level deep; the default one with its parents.
+        folder = out_dir or self._settings.output_dir / job_id
+        folder = prepare_out_dir(folder, job_id, parents=out_dir is None)
         story_step = StepRecord(key=STORY_STEP, kind=StepKind.STORY)
         if story is not None:
             story_step = story_step.but(status=StepStatus.SUCCEEDED, artifact=STORY_FILENAME)
@@ -129,7 +137,7 @@ class JobRunner:
             out_dir=str(folder),
             owner=self._owner,
             story=story,
-            estimated_cost_usd=cost_of(self._settings, seconds).usd,
+            estimated_cost_usd=cost.usd,
         )
         self._store.create(job, [story_step])
         logger.info("job %s created in %s", job_id, folder)
@@ -152,9 +160,7 @@ class JobRunner:
 
     def remaining_cost(self, job_id: str) -> CostEstimate:
         """The cost of what resuming the job would still submit."""
-        job = self._store.get(job_id)
-        seconds = remaining_seconds(job, self._store.steps(job_id), self._settings)
-        return cost_of(self._settings, seconds)
+        return remaining_cost(self._store.get(job_id), self._store.steps(job_id), self._settings)
 
     def check_resumable(self, job_id: str, *, running_here: bool = False) -> JobRecord:
         """The job, if resuming it now would do something; else a JobError saying why: it is
@@ -167,8 +173,14 @@ class JobRunner:
         if recheck_artifacts(self._store, job_id):
             job = self._store.get(job_id)
         if job.status is JobStatus.SUCCEEDED:
-            raise JobError(f"job {job_id} has already succeeded; there is nothing to resume")
+            raise NothingToResume(job_id)
         return job
+
+    def requeue(self, job_id: str, *, running_here: bool = False) -> JobRecord:
+        """The job back in the queue under this runner's owner, if resuming it would do
+        something (else as :meth:`check_resumable`): a server answers a resume with it."""
+        job = self.check_resumable(job_id, running_here=running_here)
+        return requeue(self._store, job, self._owner, lease_s=self._stale_after_s)
 
     # Running.
 
@@ -203,8 +215,8 @@ class JobRunner:
 
     def cancel(self, job_id: str) -> JobRecord:
         """Stop a job: no new submissions; operations already submitted stay recorded for a
-        later resume to collect. The job ends ``partial`` or ``failed`` with reason
-        "cancelled" (at once when no live process runs it)."""
+        later resume to collect. The job ends ``cancelled`` (at once when no live process runs
+        it) unless it was already complete; a resume continues it."""
         job = self._store.get(job_id)
         if job.final:
             return job

@@ -85,7 +85,8 @@ INSERT_JOB = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({_marks(JOB_COLUMNS)})" 
 SELECT_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs"  # noqa: S608
 SELECT_STEPS = (
     f"SELECT {_STEP_COLUMNS} FROM steps WHERE job_id = ? "  # noqa: S608
-    "ORDER BY CASE kind WHEN 'story' THEN 0 WHEN 'clip' THEN 1 ELSE 2 END, idx, key"
+    "ORDER BY CASE kind WHEN 'story' THEN 0 WHEN 'clip' THEN 1 WHEN 'voice' THEN 2 "
+    "WHEN 'thumbnail' THEN 3 ELSE 4 END, idx, key"
 )
 _STEP_VALUES = f"INTO steps (job_id, {_STEP_COLUMNS}) VALUES (?, {_marks(_STEP_COLUMNS)})"
 _REPLACE_STEP = f"INSERT OR REPLACE {_STEP_VALUES}"

@@ -115,7 +115,8 @@ class JobStore(ABC):
 
     @abstractmethod
     def steps(self, job_id: str) -> list[StepRecord]:
-        """The job's steps: the story, the clips by index, then the thumbnail."""
+        """The job's steps: the story, the clips by index, the narrations by index, the
+        thumbnail, then the reel."""
 
     @abstractmethod
     def save_step(

@@ -38,6 +38,34 @@ def image_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
+# The image formats a thumbnail can be written in, by file extension.
+IMAGE_TYPES_BY_SUFFIX = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+_PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+def converted_image(data: bytes, mime_type: str) -> bytes:
+    """The encoded image ``data`` re-encoded by Pillow as ``mime_type`` (PNG, JPEG or WebP).
+
+    Raises ``ValueError`` when Pillow cannot read ``data``.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    out = io.BytesIO()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            picture = image.convert("RGB") if mime_type == "image/jpeg" else image
+            lossy = {"quality": 92} if mime_type != "image/png" else {}
+            picture.save(out, format=_PILLOW_FORMATS[mime_type], **lossy)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"unreadable image: {exc}") from None
+    return out.getvalue()
+
+
 def mp4_duration(path: Path) -> float | None:
     """The playing time of a video file in seconds, or None when PyAV cannot tell."""
     try:
@@ -57,4 +85,11 @@ def mp4_duration(path: Path) -> float | None:
 
 
 # is_mp4 lives in storyreel.files; tests/api and tests/testing still import it from here.
-__all__ = ["image_size", "is_mp4", "mp4_duration", "save_media"]
+__all__ = [
+    "IMAGE_TYPES_BY_SUFFIX",
+    "converted_image",
+    "image_size",
+    "is_mp4",
+    "mp4_duration",
+    "save_media",
+]

@@ -142,10 +142,16 @@ class MediaService:
         return await self._save_video(finished, operation, dest, label)
 
     async def generate_thumbnail(
-        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        aspect_ratio: str | None = None,
+        mime_type: str | None = None,
     ) -> ImageResult:
-        """Generate one image with the image model and write it (PNG or JPEG) to ``dest``;
-        ``aspect_ratio`` defaults to ``video.aspect_ratio``."""
+        """Generate one image with the image model and write it to ``dest``, as made (PNG or
+        JPEG) or converted to ``mime_type`` (PNG, JPEG or WebP); ``aspect_ratio`` defaults to
+        ``video.aspect_ratio``."""
         return await make_thumbnail(
             self._client,
             model=self._settings.google.image_model,
@@ -153,6 +159,7 @@ class MediaService:
             dest=dest,
             aspect_ratio=aspect_ratio or self._settings.video.aspect_ratio,
             retry=self._paid_retry,
+            mime_type=mime_type,
         )
 
     def _require_vertex(self, label: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from storyreel.errors import ProviderError
+from storyreel.logs import redact
 from storyreel.services.google import errors as gerr
 
 logger = logging.getLogger(__name__)
@@ -15,6 +16,12 @@ logger = logging.getLogger(__name__)
 # Unreadable poll answers in a row before polling gives up with a clear error.
 MAX_MALFORMED_POLLS = 3
 _POLL_THROUGH = frozenset({gerr.Outcome.REFUSED, gerr.Outcome.TRANSIENT})
+
+
+class OperationGone(ProviderError):
+    """Google has no operation by that name (HTTP 404 on a poll): it expired, or was never
+    Google's. Final: polling again gets the same answer, and only a new (paid) submission
+    can make the clip."""
 
 
 def backoff_delays(initial_s: float, cap_s: float, factor: float = 2.0) -> Iterator[float]:
@@ -79,6 +86,8 @@ async def poll_until_done(
             current = await poll()
         except Exception as exc:
             if gerr.classify(exc, idempotent=True) not in _POLL_THROUGH:
+                if gerr.api_error_status(exc) == 404:
+                    raise _gone(exc, operation, label) from exc
                 raise gerr.to_error(exc, what=f"polling {label} ({operation})") from exc
             problem = _problem(exc)
             malformed = malformed + 1 if isinstance(exc, ValueError) else 0
@@ -110,6 +119,17 @@ def _problem(exc: Exception) -> str:
     return type(exc).__name__
 
 
+def _gone(exc: Exception, operation: str, label: str) -> OperationGone:
+    detail = redact(str(getattr(exc, "message", None) or exc)).strip().rstrip(".")
+    return OperationGone(
+        f"{label}: operation {operation} is gone at Google (HTTP 404: {detail}); it expired "
+        "or was never Google's, and polling again cannot bring the clip back",
+        provider=gerr.PROVIDER,
+        status=404,
+        retryable=False,
+    )
+
+
 def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) -> ProviderError:
     seen = f"; the last poll failed with {problem}" if problem else ""
     return ProviderError(
@@ -124,6 +144,7 @@ def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) 
 
 __all__ = [
     "MAX_MALFORMED_POLLS",
+    "OperationGone",
     "PollSchedule",
     "backoff_delays",
     "poll_until_done",

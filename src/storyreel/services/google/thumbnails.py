@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from storyreel.errors import InputError, ProviderError
 from storyreel.services.google import errors as gerr
-from storyreel.services.google.files import image_size, save_media
+from storyreel.services.google.files import (
+    IMAGE_TYPES_BY_SUFFIX,
+    converted_image,
+    image_size,
+    save_media,
+)
 from storyreel.services.google.models import ImageResult
 from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
 from storyreel.services.google.protocol import GenaiClient
@@ -23,8 +29,10 @@ async def make_thumbnail(
     dest: Path,
     aspect_ratio: str,
     retry: PaidRetry,
+    mime_type: str | None = None,
 ) -> ImageResult:
-    """Generate one image with ``model`` and write it (PNG or JPEG) to ``dest``.
+    """Generate one image with ``model`` and write it to ``dest``: as the model made it (PNG
+    or JPEG), or converted to ``mime_type`` (``image/png``, ``image/jpeg`` or ``image/webp``).
 
     Each image is billed: it is sent again only when Google certainly refused it.
     """
@@ -32,6 +40,8 @@ async def make_thumbnail(
 
     if not prompt.strip():
         raise InputError("the thumbnail prompt is empty")
+    if mime_type is not None and mime_type not in IMAGE_TYPES_BY_SUFFIX.values():
+        raise InputError(f"cannot write a thumbnail as {mime_type}: use PNG, JPEG or WebP")
     if aspect_ratio not in IMAGE_ASPECT_RATIOS:
         choices = ", ".join(IMAGE_ASPECT_RATIOS)
         raise InputError(f"unsupported image aspect ratio {aspect_ratio!r}: use one of {choices}")
@@ -67,8 +77,11 @@ async def make_thumbnail(
             f"the image for {what} could not be read ({exc}); nothing was saved",
             provider=gerr.PROVIDER,
         ) from exc
-    await save_media(dest, payload.data, what=what)
-    return ImageResult(path=dest, mime_type=payload.mime_type, width=width, height=height)
+    data, written = payload.data, payload.mime_type
+    if mime_type is not None and mime_type != written:
+        data, written = await asyncio.to_thread(converted_image, data, mime_type), mime_type
+    await save_media(dest, data, what=what)
+    return ImageResult(path=dest, mime_type=written, width=width, height=height)
 
 
 __all__ = ["IMAGE_ASPECT_RATIOS", "make_thumbnail"]

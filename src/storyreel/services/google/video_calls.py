@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS, checked_text
@@ -15,6 +16,28 @@ if TYPE_CHECKING:
 
 VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
 VIDEO_DURATIONS = (4, 6, 8)
+
+# A Veo operation on Vertex AI: the model's resource name, then /operations/ and an id. The
+# SDK polls it at the model part of the name; without one it would post to a bare
+# ":fetchPredictOperation" and Google would answer with a puzzling 404.
+_OPERATION_NAME = re.compile(
+    r"(projects/[^/\s]+/locations/[^/\s]+/)?publishers/[^/\s]+/models/[^/\s]+/operations/[^/\s]+"
+)
+OPERATION_NAME_SHAPE = (
+    "projects/PROJECT/locations/LOCATION/publishers/google/models/MODEL/operations/ID"
+)
+
+
+def check_operation_name(name: str) -> str:
+    """``name`` if it has the shape of a Veo operation name, else an InputError that shows
+    the shape; nothing is sent to find out."""
+    if _OPERATION_NAME.fullmatch(name):
+        return name
+    shown = name if len(name) <= 80 else name[:77] + "..."
+    raise InputError(
+        f"{shown!r} is not a Veo operation name: one looks like {OPERATION_NAME_SHAPE}, as "
+        "printed after 'submitted as' when the clip was submitted"
+    )
 
 
 def video_request(
@@ -69,4 +92,11 @@ def video_call(
     return source, config
 
 
-__all__ = ["VIDEO_ASPECT_RATIOS", "VIDEO_DURATIONS", "video_call", "video_request"]
+__all__ = [
+    "OPERATION_NAME_SHAPE",
+    "VIDEO_ASPECT_RATIOS",
+    "VIDEO_DURATIONS",
+    "check_operation_name",
+    "video_call",
+    "video_request",
+]

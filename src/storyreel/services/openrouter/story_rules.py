@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import cast
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, cast
 
 from storyreel.domain.limits import MAX_NAME_CHARS, VEO_DURATIONS, VeoDuration, check_characters
 from storyreel.domain.shots import carried_prompt, mentions
 from storyreel.domain.story import Character, Segment, Story
 from storyreel.errors import InputError
 from storyreel.services.openrouter.models import CharacterProfile, StoryDraft
+
+DEFAULT_WORDS_PER_SECOND: Final = 2.5
+# "At most about": a word or two over is absorbed when the voice is placed (the clip's last
+# frame is held); only a narration clearly too long for its clip costs a repair request.
+NARRATION_SLACK: Final = 1.2
+_SPOKEN_WORD: Final = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 def snap_duration(seconds: int) -> int:
@@ -96,3 +104,64 @@ def finish_story(
         characters=characters,
         segments=segments,
     )
+
+
+def spoken_words(text: str) -> int:
+    """How many words a reader says for ``text``: runs of letters or digits."""
+    return len(_SPOKEN_WORD.findall(text))
+
+
+def narration_budget(duration_seconds: int, words_per_second: float) -> int:
+    """The most words a narration should have to be read within a clip of this length."""
+    return max(1, math.floor(words_per_second * duration_seconds))
+
+
+def narration_block(words_per_second: float, duration_seconds: int | None) -> str:
+    """The story prompt's sentence sizing each narration to its clip."""
+    rate = f"Each narration is read aloud at about {words_per_second:g} spoken words per second"
+    if duration_seconds:
+        budget = narration_budget(duration_seconds, words_per_second)
+        return f"{rate}: write at most {budget} words of narration per segment."
+    budgets = ", ".join(
+        f"{narration_budget(seconds, words_per_second)} for a {seconds}-second segment"
+        for seconds in VEO_DURATIONS
+    )
+    return f"{rate}: write at most this many words of narration: {budgets}."
+
+
+def check_narrations(
+    draft: StoryDraft, *, words_per_second: float, duration_seconds: int | None
+) -> None:
+    """Raise ValueError naming each segment whose narration is clearly too long to be read
+    within its clip (``duration_seconds`` when every clip has it, else the segment's own)."""
+    long: list[str] = []
+    for segment in draft.segments:
+        seconds = duration_seconds or snap_duration(segment.duration_seconds)
+        budget = narration_budget(seconds, words_per_second)
+        words = spoken_words(segment.narration)
+        if words > math.floor(budget * NARRATION_SLACK):
+            long.append(
+                f"segment {segment.index}'s narration has {words} words, too many for its "
+                f"{seconds}-second clip (at most {budget})"
+            )
+    if long:
+        raise ValueError(
+            "; ".join(long) + f". Narration is read aloud at about {words_per_second:g} "
+            "spoken words per second: shorten it, or give the segment a longer duration_seconds"
+        )
+
+
+def story_check(
+    count: int, words_per_second: float, duration_seconds: int | None
+) -> Callable[[StoryDraft], None]:
+    """The rules a drafted story must meet beyond its schema: exactly ``count`` segments,
+    and narrations that can be read within their clips (see :func:`check_narrations`)."""
+
+    def check(draft: StoryDraft) -> None:
+        if len(draft.segments) != count:
+            raise ValueError(f"segments must hold exactly {count} items, got {len(draft.segments)}")
+        check_narrations(
+            draft, words_per_second=words_per_second, duration_seconds=duration_seconds
+        )
+
+    return check

@@ -37,7 +37,13 @@ from storyreel.services.openrouter.models import (
     StoryDraft,
     WrittenStory,
 )
-from storyreel.services.openrouter.story_rules import finish_story, given_characters
+from storyreel.services.openrouter.story_rules import (
+    DEFAULT_WORDS_PER_SECOND,
+    finish_story,
+    given_characters,
+    narration_block,
+    story_check,
+)
 from storyreel.services.openrouter.structured import (
     ChatClient,
     StructuredRequest,
@@ -68,12 +74,21 @@ class WritingService:
 
     ``client`` is an ``AsyncOpenAI`` pointed at OpenRouter (or anything with the same
     ``chat.completions.create``); ``model`` writes text, ``vision_model`` reads images.
+    A story's narrations are sized to be read at ``words_per_second`` within their clips.
     """
 
-    def __init__(self, client: ChatClient, *, model: str, vision_model: str) -> None:
+    def __init__(
+        self,
+        client: ChatClient,
+        *,
+        model: str,
+        vision_model: str,
+        words_per_second: float = DEFAULT_WORDS_PER_SECOND,
+    ) -> None:
         self._client = client
         self._model = model
         self._vision_model = vision_model
+        self._words_per_second = words_per_second
 
     def _messages(
         self, user: str | list[ChatCompletionContentPartParam]
@@ -107,7 +122,7 @@ class WritingService:
         the prompt) carries that character's description verbatim, each character is in at
         least one prompt, ``style`` is in every prompt, and durations are 4, 6 or 8 seconds
         (``duration_seconds`` for all when given). Given ``characters`` (at most
-        MAX_CHARACTERS) are kept as they are.
+        MAX_CHARACTERS) are kept as they are. A narration too long for its clip is repaired.
         """
         idea = checked_text(idea, "idea")
         count = check_segments(segments)
@@ -130,6 +145,7 @@ class WritingService:
                 else ""
             ),
             characters_block=_characters_block(cast_list),
+            narration_block=narration_block(self._words_per_second, duration_seconds),
         )
         request = StructuredRequest(
             model=self._model,
@@ -137,9 +153,8 @@ class WritingService:
             schema=flat_schema(StoryDraft, arrays={"segments": (count, count)}),
             messages=self._messages(prompt),
         )
-        draft, usage = await complete_structured(
-            self._client, request, StoryDraft, _exactly("segments", count)
-        )
+        check = story_check(count, self._words_per_second, duration_seconds)
+        draft, usage = await complete_structured(self._client, request, StoryDraft, check)
         story = finish_story(draft, style=style, given=cast_list, duration_seconds=duration_seconds)
         self._log("story", usage)
         return WrittenStory(**dict(story), usage=usage)

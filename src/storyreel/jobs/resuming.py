@@ -1,0 +1,35 @@
+"""Before a resume runs: a job with nothing left to do, and a job put back in the queue."""
+
+from __future__ import annotations
+
+from storyreel.errors import JobError
+from storyreel.jobs.models import JobRecord, JobStatus
+from storyreel.jobs.store import JobStore, Lease
+
+
+class NothingToResume(JobError):
+    """The job has already succeeded and its files are all there: a resume would do nothing.
+    At the command line this is no failure (exit 0); over HTTP it is a 409."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} has already succeeded; there is nothing to resume")
+        self.job_id = job_id
+
+
+def requeue(store: JobStore, job: JobRecord, owner: str, *, lease_s: float) -> JobRecord:
+    """``job``, as just read, back in the queue for ``owner``, its cancel request and
+    reasons cleared, so that whoever reads it next sees it waiting to run.
+
+    The move goes through a claim, so that it happens only if nobody has taken the job since
+    it was read (else a JobError); ``lease_s`` is how long that claim holds.
+    """
+    claimed = store.claim(job.id, owner, expected_status=job.status, expected_owner=job.owner)
+    if claimed is None:
+        raise JobError(f"job {job.id} was just started by another process")
+    lease = Lease(job.id, owner, claimed.fence, lease_s)
+    return store.update(
+        job.id, lease=lease, status=JobStatus.QUEUED, cancel_requested=False, reasons=[]
+    )
+
+
+__all__ = ["NothingToResume", "requeue"]
