@@ -3,35 +3,20 @@ line; and `config show` naming the real source of a value that is itself a mappi
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_support import run_storyreel
 
 from storyreel.errors import ConfigError
 from storyreel.settings import load_settings
 
 
-def console(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from storyreel.cli import main; main()", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_config_unquoted_aspect_ratio_gets_a_hint_to_quote_it(tmp_path: Path) -> None:
     (tmp_path / "config.yml").write_text("backend: offline\nvideo:\n  aspect_ratio: 9:16\n")
 
-    done = console(tmp_path, "config", "check")
+    done = run_storyreel(tmp_path, "config", "check")
 
     assert done.returncode == 78
     assert done.stderr.splitlines() == [
@@ -54,7 +39,7 @@ def test_config_duplicate_section_is_refused_naming_both_lines(tmp_path: Path) -
         "video:\n  concurrency: 2\nbackend: offline\nvideo:\n  duration_seconds: 4\n"
     )
 
-    done = console(tmp_path, "config", "show")
+    done = run_storyreel(tmp_path, "config", "show")
 
     assert done.returncode == 78
     assert done.stdout == ""
@@ -98,7 +83,7 @@ def test_config_show_labels_a_mapping_by_where_it_came_from(tmp_path: Path) -> N
         "    veo-3.1-fast-generate-001: 0.2\n"
     )
 
-    done = console(tmp_path, "config", "show")
+    done = run_storyreel(tmp_path, "config", "show")
 
     assert done.returncode == 0, done.stderr
     price = next(line for line in done.stdout.splitlines() if "price_per_second_usd" in line)

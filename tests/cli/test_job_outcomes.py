@@ -4,32 +4,25 @@ do — run as a user types them (the console script, against the emulator)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
+from cli_support import (
+    control,
+    emulator_stats,
+    run_storyreel,
+    start_storyreel,
+    storyreel_env,
+    wait_for_steps,
+)
 
-from storyreel.jobs.models import JobStatus, StepKind, StepStatus
+from storyreel.jobs.models import JobStatus, StepKind, StepRecord, StepStatus
 from storyreel.jobs.sqlite import SqliteJobStore
 
 IDEA = "a paper kite over the harbour"
-
-
-def control(server: Any, path: str, body: Any = None) -> Any:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        response = http.post(path, json=body) if body is not None else http.get(path)
-    response.raise_for_status()
-    return response.json()
-
-
-def stats(server: Any) -> dict[str, Any]:
-    return dict(control(server, "/_emulator/stats"))
 
 
 @pytest.fixture(autouse=True)
@@ -42,31 +35,13 @@ def fresh_emulator(emulator: Any) -> Iterator[None]:
 
 @pytest.fixture
 def env(emulator: Any, tmp_path: Path) -> dict[str, str]:
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("STORYREEL_")
-        and key not in ("OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY")
-    }
-    return {
-        **clean,
-        "STORYREEL_BACKEND": "offline",
-        "STORYREEL_EMULATOR__URL": emulator.url,
-        "STORYREEL_OUTPUT_DIR": str(tmp_path / "output"),
-        "STORYREEL_VIDEO__POLL_INITIAL_S": "0.05",
-        "STORYREEL_VIDEO__POLL_MAX_S": "0.2",
-    }
+    return storyreel_env(
+        tmp_path / "output", emulator_url=emulator.url, poll_initial_s=0.05, poll_max_s=0.2
+    )
 
 
 def storyreel(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "storyreel.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_storyreel(cwd, *args, env=env, timeout=120)
 
 
 def test_make_story_films_the_story_that_story_json_printed(
@@ -77,7 +52,7 @@ def test_make_story_films_the_story_that_story_json_printed(
     story = json.loads(written.stdout)
     story["segments"][1]["narration"] = "Edited: the kite lands on the lighthouse."
     (tmp_path / "kite.json").write_text(json.dumps(story), encoding="utf-8")
-    assert stats(emulator)["requests"]["chat.completions"] == 1
+    assert emulator_stats(emulator)["requests"]["chat.completions"] == 1
 
     made = storyreel(env, tmp_path, "make", "--story", "kite.json", "--yes", "--json")
 
@@ -89,7 +64,7 @@ def test_make_story_films_the_story_that_story_json_printed(
     folder = tmp_path / "output" / manifest["job_id"]
     saved = json.loads((folder / "story.json").read_text(encoding="utf-8"))
     assert saved["segments"][1]["narration"] == "Edited: the kite lands on the lighthouse."
-    after = stats(emulator)
+    after = emulator_stats(emulator)
     assert after["requests"]["chat.completions"] == 1  # no LLM call for the story
     assert after["video_submissions"] == 2  # one per segment
 
@@ -135,7 +110,7 @@ def test_make_story_refusals_are_one_line_and_submit_nothing(
     assert expected in line, line
     assert result.stdout == ""
     assert not (tmp_path / "output").exists()
-    assert stats(emulator)["video_submissions"] == 0
+    assert emulator_stats(emulator)["video_submissions"] == 0
 
 
 def test_resume_of_a_succeeded_job_says_so_in_one_line_and_does_nothing(
@@ -144,7 +119,7 @@ def test_resume_of_a_succeeded_job_says_so_in_one_line_and_does_nothing(
     made = storyreel(env, tmp_path, "make", IDEA, "--segments", "1", "--yes", "--json")
     assert made.returncode == 0, made.stderr
     job_id = json.loads(made.stdout)["job_id"]
-    before = stats(emulator)
+    before = emulator_stats(emulator)
 
     result = storyreel(env, tmp_path, "resume", job_id)
 
@@ -154,26 +129,20 @@ def test_resume_of_a_succeeded_job_says_so_in_one_line_and_does_nothing(
         f"(files in {tmp_path / 'output' / job_id})"
     ]
     assert result.stderr == ""
-    after = stats(emulator)
+    after = emulator_stats(emulator)
     assert after["video_submissions"] == before["video_submissions"] == 1
     assert after["requests"] == before["requests"]
 
 
 def wait_for_submitted(store_path: Path, clips: int, process: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        if store_path.exists():
-            store = SqliteJobStore(store_path)
-            try:
-                for job in store.list_jobs():
-                    steps = [s for s in store.steps(job.id) if s.kind is StepKind.CLIP]
-                    if len(steps) == clips and all(s.operation for s in steps):
-                        return job.id
-            finally:
-                store.close()
-        time.sleep(0.05)
-    raise AssertionError("the clips were never all submitted")
+    def submitted(steps: list[StepRecord]) -> bool:
+        made = [s for s in steps if s.kind is StepKind.CLIP]
+        return len(made) == clips and all(s.operation for s in made)
+
+    job_id, _ = wait_for_steps(
+        store_path, process, submitted, what="the clips were never all submitted"
+    )
+    return job_id
 
 
 def test_make_cancelled_exits_4_and_resume_finishes_it_without_paying_again(
@@ -182,14 +151,7 @@ def test_make_cancelled_exits_4_and_resume_finishes_it_without_paying_again(
     # Long enough for the cancel to land while both clips are being made, short enough that
     # the resume (which polls the same operations) does not wait long for them.
     control(emulator, "/_emulator/config", {"video_latency_s": 6})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "storyreel.cli", "make", IDEA, "-n", "2", "--yes", "--json"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_storyreel(tmp_path, "make", IDEA, "-n", "2", "--yes", "--json", env=env)
     store_path = tmp_path / "output" / "storyreel-jobs.sqlite3"
     try:
         job_id = wait_for_submitted(store_path, 2, process)
@@ -219,4 +181,4 @@ def test_make_cancelled_exits_4_and_resume_finishes_it_without_paying_again(
 
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["status"] == "succeeded"
-    assert stats(emulator)["video_submissions"] == 2
+    assert emulator_stats(emulator)["video_submissions"] == 2

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
+from cli_support import (
+    emulator_stats,
+    run_storyreel,
+    start_storyreel,
+    storyreel_env,
+    wait_for_steps,
+)
 
 from storyreel.emulator import EmulatorOptions, EmulatorServer
-from storyreel.jobs.models import JobStatus, StepKind, StepStatus
+from storyreel.jobs.models import JobStatus, StepKind, StepRecord, StepStatus
 from storyreel.jobs.sqlite import SqliteJobStore
 
 SEGMENTS = 3
@@ -29,83 +34,60 @@ def server() -> Iterator[EmulatorServer]:
 
 
 def video_submissions(server: EmulatorServer) -> int:
-    response = httpx2.get(server.url + "/_emulator/stats", timeout=10)
-    return int(response.json()["video_submissions"])
+    return int(emulator_stats(server)["video_submissions"])
 
 
 def environment(server: EmulatorServer, output_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("STORYREEL_")
-        and key not in ("OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY")
-    }
-    env.update(
-        STORYREEL_BACKEND="offline",
-        STORYREEL_EMULATOR__URL=server.url,
-        STORYREEL_OUTPUT_DIR=str(output_dir),
-        STORYREEL_VIDEO__POLL_INITIAL_S="0.2",
-        STORYREEL_VIDEO__POLL_MAX_S="0.5",
+    return storyreel_env(
+        output_dir,
+        emulator_url=server.url,
+        poll_initial_s=0.2,
+        poll_max_s=0.5,
         # What is paid for twice or not is the clips' matter here; the reel's crash tests
         # are in test_reel_crash.py.
-        STORYREEL_NARRATION__ENABLED="false",
-        STORYREEL_REEL__ENABLED="false",
+        narration__enabled="false",
+        reel__enabled="false",
     )
-    return env
 
 
-def storyreel(*args: str) -> list[str]:
-    return [sys.executable, "-m", "storyreel.cli", *args]
+def all_submitted(steps: list[StepRecord]) -> bool:
+    """Every clip step submitted, its operation recorded."""
+    clips = [s for s in steps if s.kind is StepKind.CLIP]
+    return len(clips) == SEGMENTS and all(
+        s.status is StepStatus.SUBMITTED and s.operation for s in clips
+    )
 
 
 def wait_until_all_submitted(store_path: Path, process: subprocess.Popen[str]) -> str:
     """The job id, once the store shows every clip step submitted (operation recorded)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        if store_path.exists():
-            store = SqliteJobStore(store_path)
-            try:
-                for job in store.list_jobs():
-                    clips = [s for s in store.steps(job.id) if s.kind is StepKind.CLIP]
-                    if len(clips) == SEGMENTS and all(
-                        s.status is StepStatus.SUBMITTED and s.operation for s in clips
-                    ):
-                        return job.id
-            finally:
-                store.close()
-        time.sleep(0.05)
-    raise AssertionError("the clips were never all submitted")
+    job_id, _ = wait_for_steps(
+        store_path,
+        process,
+        all_submitted,
+        what="the clips were never all submitted",
+        timeout_s=30,
+    )
+    return job_id
 
 
 def start_make(server: EmulatorServer, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     output_dir = tmp_path / "output"
-    process = subprocess.Popen(
-        storyreel(
-            "make",
-            "a lighthouse keeper befriends a storm",
-            "--segments",
-            str(SEGMENTS),
-            "--yes",
-            "--json",
-        ),
-        cwd=tmp_path,
+    process = start_storyreel(
+        tmp_path,
+        "make",
+        "a lighthouse keeper befriends a storm",
+        "--segments",
+        str(SEGMENTS),
+        "--yes",
+        "--json",
         env=environment(server, output_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     return process, output_dir
 
 
 def resume(server: EmulatorServer, tmp_path: Path, job_id: str) -> dict[str, object]:
-    done = subprocess.run(
-        storyreel("resume", job_id, "--yes", "--json"),
-        cwd=tmp_path,
-        env=environment(server, tmp_path / "output"),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run_storyreel(
+        tmp_path, "resume", job_id, "--yes", "--json", env=environment(server, tmp_path / "output")
     )
     assert done.returncode == 0, done.stderr
     manifest: dict[str, object] = json.loads(done.stdout)

@@ -7,44 +7,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
+from cli_support import control, run_cli, storyreel_env, use_env
 
-from storyreel.cli import app as cli_app
 from storyreel.jobs.sqlite import SqliteJobStore
-
-
-def control(server: Any, path: str, body: Any = None) -> Any:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        response = http.post(path, json=body) if body is not None else http.get(path)
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture(autouse=True)
 def offline(
     emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path
 ) -> Iterator[Path]:
-    monkeypatch.chdir(tmp_path)
-    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORYREEL_BACKEND", "offline")
-    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
-    monkeypatch.setenv("STORYREEL_EMULATOR__URL", emulator.url)
-    monkeypatch.setenv("STORYREEL_VIDEO__DURATION_SECONDS", "4")
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_MAX_S", "0.2")
+    env = storyreel_env(
+        tmp_output,
+        emulator_url=emulator.url,
+        poll_initial_s=0.05,
+        poll_max_s=0.2,
+        video__duration_seconds=4,
+    )
+    use_env(monkeypatch, env, cwd=tmp_path)
     control(emulator, "/_emulator/reset", {})
     yield tmp_output
     control(emulator, "/_emulator/reset", {})
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        cli_app.run(list(args))
-    code = exited.value.code
-    out, err = capsys.readouterr()
-    return int(code if isinstance(code, int) else 1), out, err
 
 
 def only_job(folder: Path) -> str:

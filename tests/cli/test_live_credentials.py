@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
-
-from storyreel.cli import app as cli_app
+from cli_support import control, emulator_stats, run_cli, storyreel_env, use_env
 
 OPENROUTER_KEY = "sk-or-v1-TESTKEY-live-credentials-0123456789"
 GOOGLE_KEY = "AQ.TESTKEY-live-credentials-google-0123456789"
@@ -20,32 +18,20 @@ GOOGLE_KEY = "AQ.TESTKEY-live-credentials-google-0123456789"
 
 def requests_made(server: Any) -> int:
     """Every request the emulator answered, all routes together."""
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        by_route: dict[str, int] = http.get("/_emulator/stats").json()["requests"]
+    by_route: dict[str, int] = emulator_stats(server)["requests"]
     return sum(by_route.values())
 
 
 @pytest.fixture(autouse=True)
 def live(emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path) -> Path:
     """Live mode, no keys yet, both providers' URLs on the emulator."""
-    monkeypatch.chdir(tmp_path)  # no ./config.yml, no .env
-    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY", "SCRIPT_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
-    monkeypatch.setenv("OPENROUTER_BASE_URL", f"{emulator.url}/v1")
-    monkeypatch.setenv("STORYREEL_GOOGLE__BASE_URL", f"{emulator.url}/")
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_INITIAL_S", "0.05")
-    with httpx2.Client(base_url=emulator.url, timeout=10) as http:
-        http.post("/_emulator/reset", json={})
+    env = storyreel_env(
+        tmp_output, backend=None, poll_initial_s=0.05, google__base_url=f"{emulator.url}/"
+    )
+    env["OPENROUTER_BASE_URL"] = f"{emulator.url}/v1"
+    use_env(monkeypatch, env, cwd=tmp_path)  # no ./config.yml, no .env
+    control(emulator, "/_emulator/reset", {})
     return tmp_output
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        cli_app.run(list(args))
-    code = exited.value.code
-    out, err = capsys.readouterr()
-    return int(code if isinstance(code, int) else 1), out, err
 
 
 def test_live_meme_needs_only_the_openrouter_key(

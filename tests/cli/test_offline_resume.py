@@ -5,17 +5,16 @@ nothing is submitted twice. Every command runs as a user types it (the console s
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_support import run_storyreel, storyreel_argv, storyreel_env
 
 from storyreel.emulator import STATE_FOLDER_NAME, stored_operations
 from storyreel.jobs.models import StepKind, StepStatus
@@ -26,24 +25,13 @@ SEGMENTS = 3
 
 def environment(output_dir: Path, video_latency_s: float) -> dict[str, str]:
     """The in-process emulator (no emulator.url), fast polls, a slow enough Veo."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("STORYREEL_", "OPENAI_", "GOOGLE_"))
-    }
-    env.update(
-        STORYREEL_BACKEND="offline",
-        STORYREEL_OUTPUT_DIR=str(output_dir),
-        STORYREEL_EMULATOR__VIDEO_LATENCY_S=str(video_latency_s),
-        STORYREEL_VIDEO__POLL_INITIAL_S="0.2",
-        STORYREEL_VIDEO__POLL_MAX_S="0.5",
-        STORYREEL_LOG_LEVEL="WARNING",
+    return storyreel_env(
+        output_dir,
+        poll_initial_s=0.2,
+        poll_max_s=0.5,
+        emulator__video_latency_s=video_latency_s,
+        log_level="WARNING",
     )
-    return env
-
-
-def storyreel(*args: str) -> list[str]:
-    return [sys.executable, "-m", "storyreel.cli", *args]
 
 
 def submitted_clips(store_path: Path) -> dict[str, list[str]]:
@@ -85,7 +73,9 @@ def test_ctrl_c_while_clips_are_submitted_then_resume_succeeds(tmp_path: Path) -
     output_dir = tmp_path / "output"
     env = environment(output_dir, video_latency_s=4.0)
     process = subprocess.Popen(
-        storyreel("make", "an interrupted kite", "--segments", str(SEGMENTS), "--yes", "--json"),
+        storyreel_argv(
+            "make", "an interrupted kite", "--segments", str(SEGMENTS), "--yes", "--json"
+        ),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -101,14 +91,7 @@ def test_ctrl_c_while_clips_are_submitted_then_resume_succeeds(tmp_path: Path) -
     assert process.returncode == 130, stderr
     assert f"storyreel resume {job_id}" in stderr
 
-    done = subprocess.run(
-        storyreel("resume", job_id, "--yes", "--json"),
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = run_storyreel(tmp_path, "resume", job_id, "--yes", "--json", env=env, timeout=180)
     assert done.returncode == 0, done.stderr
     manifest = json.loads(done.stdout)
     assert manifest["status"] == "succeeded", manifest.get("reasons")
@@ -134,7 +117,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (workdir / f"serve-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            storyreel("serve", "--port", str(self.port)),
+            storyreel_argv("serve", "--port", str(self.port)),
             cwd=workdir,
             env=env,
             stdout=self.log,
@@ -201,7 +184,7 @@ def test_video_operation_is_collected_by_a_later_command(tmp_path: Path) -> None
     output_dir = tmp_path / "output"
     env = environment(output_dir, video_latency_s=3.0)
     first = subprocess.Popen(
-        storyreel("video", "a kite over the dunes", "--duration", "4"),
+        storyreel_argv("video", "a kite over the dunes", "--duration", "4"),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -216,14 +199,16 @@ def test_video_operation_is_collected_by_a_later_command(tmp_path: Path) -> None
         first.wait(timeout=30)
 
     out = tmp_path / "later.mp4"
-    done = subprocess.run(
-        storyreel(
-            "video", "a kite over the dunes", "--operation", operation, "--out", str(out), "--json"
-        ),
-        cwd=tmp_path,
+    done = run_storyreel(
+        tmp_path,
+        "video",
+        "a kite over the dunes",
+        "--operation",
+        operation,
+        "--out",
+        str(out),
+        "--json",
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

@@ -6,44 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
-
-from storyreel.cli import app as cli_app
+from cli_support import control, emulator_stats, run_cli, storyreel_env, use_env
 
 IDEA = "a kite festival"
-
-
-def stats(server: Any) -> dict[str, Any]:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        answer: dict[str, Any] = http.get("/_emulator/stats").json()
-    return answer
 
 
 @pytest.fixture(autouse=True)
 def offline(
     emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path
 ) -> Path:
-    monkeypatch.chdir(tmp_path)  # no ./config.yml, no .env
-    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORYREEL_BACKEND", "offline")
-    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
-    monkeypatch.setenv("STORYREEL_EMULATOR__URL", emulator.url)
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_MAX_S", "0.2")
-    with httpx2.Client(base_url=emulator.url, timeout=10) as http:
-        http.post("/_emulator/reset", json={})
+    env = storyreel_env(tmp_output, emulator_url=emulator.url, poll_initial_s=0.05, poll_max_s=0.2)
+    use_env(monkeypatch, env, cwd=tmp_path)
+    control(emulator, "/_emulator/reset", {})
     return tmp_output
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``storyreel ARGS`` as the console script runs it: exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as exited:
-        cli_app.run(list(args))
-    code = exited.value.code
-    out, err = capsys.readouterr()
-    return int(code if isinstance(code, int) else 1), out, err
 
 
 def folders_under(root: Path) -> list[Path]:
@@ -64,7 +40,7 @@ def test_video_out_an_existing_folder_is_refused_before_submitting(
         == f"error: cannot write {str(folder)!r}: it is a folder, not a file; name a file in it\n"
     )
     assert out == ""
-    assert stats(emulator)["video_submissions"] == 0
+    assert emulator_stats(emulator)["video_submissions"] == 0
     assert list(folder.iterdir()) == []
 
 
@@ -81,7 +57,7 @@ def test_video_out_under_a_missing_folder_creates_nothing_and_names_it(
     assert f"{str(tmp_path / 'nonexistent')!r} does not exist" in err
     assert "only the last folder level is made" in err
     assert folders_under(tmp_path) == before
-    assert stats(emulator)["video_submissions"] == 0
+    assert emulator_stats(emulator)["video_submissions"] == 0
 
 
 def test_video_out_makes_the_last_missing_folder_level_only(
@@ -95,7 +71,7 @@ def test_video_out_makes_the_last_missing_folder_level_only(
     assert out.strip() == str(target)
     assert target.is_file()
     assert target.stat().st_size > 0
-    assert stats(emulator)["video_submissions"] == 1
+    assert emulator_stats(emulator)["video_submissions"] == 1
 
 
 def test_video_out_below_a_file_says_the_file_is_in_the_way(
@@ -109,7 +85,7 @@ def test_video_out_below_a_file_says_the_file_is_in_the_way(
     assert code == 2
     assert err.count("\n") == 1
     assert f"{blocker} is a file, not a folder" in err
-    assert stats(emulator)["video_submissions"] == 0
+    assert emulator_stats(emulator)["video_submissions"] == 0
 
 
 def test_thumbnail_out_an_existing_folder_is_refused_before_any_request(
@@ -117,21 +93,21 @@ def test_thumbnail_out_an_existing_folder_is_refused_before_any_request(
 ) -> None:
     folder = tmp_path / "cover.png"  # a folder, whatever its name says
     folder.mkdir()
-    requests_before = stats(emulator)["requests"]
+    requests_before = emulator_stats(emulator)["requests"]
 
     code, _, err = run_cli(capsys, "thumbnail", "a red kite", "--out", str(folder))
 
     assert code == 2
     assert "it is a folder, not a file" in err
     assert err.count("\n") == 1
-    assert stats(emulator)["requests"] == requests_before
+    assert emulator_stats(emulator)["requests"] == requests_before
 
 
 def test_thumbnail_out_under_a_missing_folder_creates_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, emulator: Any
 ) -> None:
     before = folders_under(tmp_path)
-    requests_before = stats(emulator)["requests"]
+    requests_before = emulator_stats(emulator)["requests"]
 
     code, _, err = run_cli(
         capsys, "thumbnail", "a red kite", "--out", str(tmp_path / "x" / "y" / "t.png")
@@ -140,7 +116,7 @@ def test_thumbnail_out_under_a_missing_folder_creates_nothing(
     assert code == 2
     assert f"{str(tmp_path / 'x')!r} does not exist" in err
     assert folders_under(tmp_path) == before
-    assert stats(emulator)["requests"] == requests_before
+    assert emulator_stats(emulator)["requests"] == requests_before
 
 
 def test_make_out_under_a_missing_folder_creates_nothing_and_submits_nothing(
@@ -156,7 +132,7 @@ def test_make_out_under_a_missing_folder_creates_nothing_and_submits_nothing(
     assert err.count("\n") == 1
     assert f"{str(tmp_path / 'a')!r} does not exist" in err
     assert folders_under(tmp_path) == before
-    assert stats(emulator)["video_submissions"] == 0
+    assert emulator_stats(emulator)["video_submissions"] == 0
 
 
 def test_make_out_makes_its_own_folder(

@@ -3,46 +3,23 @@ Run through the console script's entry point in a fresh process, as a user runs 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
-
-
-def control(server: Any, path: str, body: Any = None) -> Any:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        response = http.post(path, json=body) if body is not None else http.get(path)
-    response.raise_for_status()
-    return response.json()
+from cli_support import control, run_storyreel, storyreel_env
 
 
 def storyreel(tmp_path: Path, emulator: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("STORYREEL_") and k not in ("OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY")
-    }
-    env.update(
-        STORYREEL_BACKEND="offline",
-        STORYREEL_EMULATOR__URL=emulator.url,
-        STORYREEL_OUTPUT_DIR=str(tmp_path / "output"),
-        STORYREEL_VIDEO__DURATION_SECONDS="4",
-        STORYREEL_VIDEO__POLL_INITIAL_S="0.05",
-        STORYREEL_VIDEO__POLL_MAX_S="0.2",
+    env = storyreel_env(
+        tmp_path / "output",
+        emulator_url=emulator.url,
+        poll_initial_s=0.05,
+        poll_max_s=0.2,
+        video__duration_seconds=4,
     )
-    return subprocess.run(
-        [sys.executable, "-c", "from storyreel.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-        timeout=120,
-    )
+    return run_storyreel(tmp_path, *args, env=env, timeout=120)
 
 
 @pytest.mark.parametrize("verbose", [False, True])

@@ -4,10 +4,7 @@ then resumed: nothing paid is asked for again, and the reel appears."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +12,16 @@ from typing import Any
 import av
 import httpx2
 import pytest
+from cli_support import (
+    emulator_stats,
+    run_storyreel,
+    start_storyreel,
+    storyreel_env,
+    wait_for_steps,
+)
 
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.jobs.models import StepKind, StepRecord, StepStatus
-from storyreel.jobs.sqlite import SqliteJobStore
 
 pytestmark = pytest.mark.slow
 
@@ -31,30 +34,8 @@ def server() -> Iterator[EmulatorServer]:
         yield running
 
 
-def stats(server: EmulatorServer) -> dict[str, Any]:
-    found: dict[str, Any] = httpx2.get(server.url + "/_emulator/stats", timeout=10).json()
-    return found
-
-
 def environment(server: EmulatorServer, output_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("STORYREEL_")
-        and key not in ("OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY")
-    }
-    env.update(
-        STORYREEL_BACKEND="offline",
-        STORYREEL_EMULATOR__URL=server.url,
-        STORYREEL_OUTPUT_DIR=str(output_dir),
-        STORYREEL_VIDEO__POLL_INITIAL_S="0.1",
-        STORYREEL_VIDEO__POLL_MAX_S="0.3",
-    )
-    return env
-
-
-def storyreel(*args: str) -> list[str]:
-    return [sys.executable, "-m", "storyreel.cli", *args]
+    return storyreel_env(output_dir, emulator_url=server.url, poll_initial_s=0.1, poll_max_s=0.3)
 
 
 def narrations() -> list[str]:
@@ -79,13 +60,15 @@ def write_story(folder: Path) -> Path:
 
 def start_make(server: EmulatorServer, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     output_dir = tmp_path / "output"
-    process = subprocess.Popen(
-        storyreel("make", "--story", str(write_story(tmp_path)), "--yes", "--json"),
-        cwd=tmp_path,
+    story = write_story(tmp_path)
+    process = start_storyreel(
+        tmp_path,
+        "make",
+        "--story",
+        str(story),
+        "--yes",
+        "--json",
         env=environment(server, output_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     return process, output_dir
 
@@ -96,20 +79,7 @@ def wait_for(
     seen: Callable[[list[StepRecord]], bool],
 ) -> tuple[str, list[StepRecord]]:
     """The job id and its steps, once ``seen(steps)`` holds."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        if store_path.exists():
-            store = SqliteJobStore(store_path)
-            try:
-                for job in store.list_jobs():
-                    steps = store.steps(job.id)
-                    if seen(steps):
-                        return job.id, steps
-            finally:
-                store.close()
-        time.sleep(0.02)
-    raise AssertionError("the job never reached the awaited state")
+    return wait_for_steps(store_path, process, seen, interval_s=0.02)
 
 
 def kill(process: subprocess.Popen[str]) -> None:
@@ -118,12 +88,13 @@ def kill(process: subprocess.Popen[str]) -> None:
 
 
 def resume(server: EmulatorServer, tmp_path: Path, job_id: str) -> dict[str, Any]:
-    done = subprocess.run(
-        storyreel("resume", job_id, "--yes", "--json"),
-        cwd=tmp_path,
+    done = run_storyreel(
+        tmp_path,
+        "resume",
+        job_id,
+        "--yes",
+        "--json",
         env=environment(server, tmp_path / "output"),
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
@@ -134,7 +105,9 @@ def resume(server: EmulatorServer, tmp_path: Path, job_id: str) -> dict[str, Any
 def read_texts(server: EmulatorServer) -> list[str]:
     """The text of every narration the emulator read aloud (billed)."""
     return [
-        entry["text"] or "" for entry in stats(server)["speech_requests"] if entry["status"] == 200
+        entry["text"] or ""
+        for entry in emulator_stats(server)["speech_requests"]
+        if entry["status"] == 200
     ]
 
 
@@ -180,7 +153,7 @@ def test_make_killed_while_reading_narrations_never_reads_a_finished_one_again(
     for narration in finished:
         assert sum(narration in text for text in texts) == 1, (narration, texts)
     assert manifest["video_submissions"] == SEGMENTS
-    assert stats(server)["video_submissions"] == SEGMENTS
+    assert emulator_stats(server)["video_submissions"] == SEGMENTS
     assert manifest["reel"]["narrated_segments"] == [1, 2, 3]
     assert_playable_reel(output_dir / job_id)
 
@@ -196,13 +169,13 @@ def test_make_killed_while_assembling_resumes_to_a_reel_without_paying_again(
 
     job_id, _ = wait_for(output_dir / "storyreel-jobs.sqlite3", process, assembling)
     kill(process)
-    paid = stats(server)
+    paid = emulator_stats(server)
     assert not (output_dir / job_id / "reel.mp4").exists()
 
     manifest = resume(server, tmp_path, job_id)
 
     assert manifest["status"] == "succeeded"
-    after = stats(server)
+    after = emulator_stats(server)
     assert after["speech_calls"] == paid["speech_calls"] == SEGMENTS
     assert after["video_submissions"] == paid["video_submissions"] == SEGMENTS
     assert manifest["reel"]["path"] == "reel.mp4"

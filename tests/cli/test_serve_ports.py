@@ -3,17 +3,16 @@ announced; and a server that does start says so once, and stops once."""
 
 from __future__ import annotations
 
-import os
 import selectors
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import clean_env, run_storyreel, storyreel_argv
 
 
 @pytest.fixture
@@ -25,26 +24,13 @@ def taken_port() -> Iterator[int]:
         yield int(holder.getsockname()[1])
 
 
-def run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from storyreel.cli import main; main()", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("command", "choose"), [("serve", "--port (or api.port)"), ("emulator", "--port")]
 )
 def test_serve_port_in_use_is_one_line_and_a_configuration_error(
     tmp_path: Path, taken_port: int, command: str, choose: str
 ) -> None:
-    done = run(tmp_path, command, "--port", str(taken_port))
+    done = run_storyreel(tmp_path, command, "--port", str(taken_port))
 
     assert done.returncode == 78
     assert done.stdout == ""
@@ -58,7 +44,7 @@ def test_serve_port_in_use_is_one_line_and_a_configuration_error(
 def test_serve_port_in_use_from_the_config_file(tmp_path: Path, taken_port: int) -> None:
     (tmp_path / "config.yml").write_text(f"api:\n  port: {taken_port}\n")
 
-    done = run(tmp_path, "serve")
+    done = run_storyreel(tmp_path, "serve")
 
     assert done.returncode == 78
     assert done.stderr.startswith(f"error: port {taken_port} on 127.0.0.1 is in use")
@@ -66,11 +52,10 @@ def test_serve_port_in_use_from_the_config_file(tmp_path: Path, taken_port: int)
 
 
 def test_serve_announces_once_and_stops_once(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")}
     server = subprocess.Popen(
-        [sys.executable, "-c", "from storyreel.cli import main; main()", "serve", "--port", "0"],
+        storyreel_argv("serve", "--port", "0"),
         cwd=tmp_path,
-        env=env,
+        env=clean_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_support import clean_env, run_cli, run_storyreel, use_env
 from typer.testing import CliRunner
 
-from storyreel.cli.app import _register, app, run
+from storyreel.cli.app import _register, app
 
 # The order of the issue: as a user meets the commands.
 ORDER = [
@@ -38,20 +36,6 @@ ALWAYS_THERE = set(ORDER) - {"assemble", "reshoot"}
 Typed = Callable[..., tuple[int, str, str]]
 
 
-def console(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """The console script's code path, in a clean folder with no configuration."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from storyreel.cli import main; main()", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.fixture
 def typed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -59,21 +43,16 @@ def typed(
     """``typed("make", "a", "kite")`` → (exit status, stdout, stderr), as the console script
     runs it, in an empty folder (nothing would be made there without an error)."""
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("STORYREEL_")]:
-        monkeypatch.delenv(name)
+    use_env(monkeypatch, clean_env())
 
     def call(*argv: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as done:
-            run(list(argv))
-        out, err = capsys.readouterr()
-        code = done.value.code
-        return (code if isinstance(code, int) else 0), out, err
+        return run_cli(capsys, *argv)
 
     return call
 
 
 def test_usage_help_lists_commands_in_the_order_a_user_meets_them(tmp_path: Path) -> None:
-    done = console(tmp_path, "--help")
+    done = run_storyreel(tmp_path, "--help")
 
     assert done.returncode == 0, done.stderr
     section = done.stdout.split("Commands:\n", 1)[1]
@@ -171,7 +150,7 @@ def test_usage_errors_are_one_line_and_exit_2(typed: Typed, argv: list[str], sta
 
 
 def test_usage_error_through_the_console_script_is_one_line(tmp_path: Path) -> None:
-    done = console(tmp_path, "story", "--segments", "3")
+    done = run_storyreel(tmp_path, "story", "--segments", "3")
 
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
