@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/reel.py
+	$(BIN)/python bench/ratelimit.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info output

@@ -85,10 +85,13 @@ def offline_settings(tmp_output: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
-    """A running emulator on an ephemeral loopback port, shared by one test module."""
+    """A running emulator on an ephemeral loopback port, shared by one test module.
+
+    It serves Veo in express mode too, so that live runs with an API key alone reach it; the
+    tests of Vertex AI's refusal of express mode switch that off for themselves."""
     from storyreel.emulator import EmulatorOptions, EmulatorServer
 
-    server = EmulatorServer(EmulatorOptions(video_latency_s=0.3))
+    server = EmulatorServer(EmulatorOptions(video_latency_s=0.3, express_veo=True))
     server.start()
     try:
         yield server

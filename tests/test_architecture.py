@@ -14,13 +14,15 @@ MAX_LINES = 250
 
 # Each layer and what it may import of storyreel, besides itself and the shared modules.
 SHARED = {"storyreel", "storyreel.errors", "storyreel.logs", "storyreel.files", "storyreel.domain"}
-SETTINGS = {"storyreel.settings", "storyreel.config_sources"}
+SETTINGS = {"storyreel.settings", "storyreel.config_sources", "storyreel.settings_quota"}
 MAY_IMPORT = {
     "storyreel.domain": set(),
     "storyreel.emulator": set(),
     "storyreel.connectors": {*SETTINGS, "storyreel.emulator"},
-    "storyreel.services": {*SETTINGS},
-    "storyreel.jobs": {*SETTINGS, "storyreel.services"},
+    # Rate limiting sits below the services that draw from its budgets.
+    "storyreel.quota": {*SETTINGS},
+    "storyreel.services": {*SETTINGS, "storyreel.quota"},
+    "storyreel.jobs": {*SETTINGS, "storyreel.services", "storyreel.quota"},
 }
 
 

@@ -36,6 +36,7 @@ from storyreel.jobs.models import JobStatus, new_job_id
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.logs import redact
+from storyreel.quota.store import STORE_FILENAME as QUOTA_FILE
 from storyreel.services.google.media import ImageResult, MediaService, VideoRequest, VideoResult
 from storyreel.services.openrouter.models import CONTENT_FORMATS, IdeaList, WrittenStory
 from storyreel.settings import Settings, load_settings
@@ -592,7 +593,11 @@ def test_input_hardening_cli_error_quotes_user_text_on_one_line(
 
 def assert_safe_tree(root: Path, allowed: Iterable[str]) -> None:
     """Every file below ``root`` is one of ``allowed`` (relative paths) and safely named."""
-    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    files = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(QUOTA_FILE)  # the shared quota budget
+    )
     assert set(files) <= set(allowed), files
     for relative in files:
         for part in Path(relative).parts:
@@ -725,7 +730,7 @@ def test_file_names_job_folder_ignores_the_model_text(tmp_path: Path, story: Sto
     assert all(path.resolve().is_relative_to(folder) for path in media.written)
     assert_safe_tree(folder, job_files(story))
     outside = {p.name for p in output_dir.iterdir()} - {job.id}
-    assert all(name.startswith("storyreel-jobs.sqlite3") for name in outside), outside
+    assert all(name.startswith(("storyreel-jobs.sqlite3", QUOTA_FILE)) for name in outside), outside
 
 
 async def test_file_names_real_job_with_a_hostile_story_stays_in_its_folder(
@@ -753,4 +758,4 @@ async def test_file_names_real_job_with_a_hostile_story_stays_in_its_folder(
     assert manifest.title == story.title
     assert_safe_tree(Path(job.out_dir), job_files(story))
     outside = {p.name for p in tmp_output.iterdir()} - {job.id}
-    assert all(name.startswith("storyreel-jobs.sqlite3") for name in outside), outside
+    assert all(name.startswith(("storyreel-jobs.sqlite3", QUOTA_FILE)) for name in outside), outside

@@ -8,7 +8,7 @@ import pytest
 
 from storyreel.config_files import packaged_config
 from storyreel.errors import ConfigError
-from storyreel.settings import Settings, load_settings
+from storyreel.settings import Settings, VideoPrice, load_settings
 
 FAKE_OPENROUTER_KEY = "sk-or-v1-TESTKEY-settings-0123456789abcdef"
 FAKE_GOOGLE_KEY = "AQ.TESTKEY-google-settings-0123456789"
@@ -86,7 +86,8 @@ def test_settings_nested_environment_json_mapping_merges_into_the_file() -> None
     prices = load_settings(env=env, dotenv=None).video.price_per_second_usd
     assert prices["veo-x"] == 0.25
     assert prices["veo-3.0-generate-001"] == 0.3
-    assert prices["veo-3.1-fast-generate-001"] == 0.15
+    # The packaged file's entries stay, in their own form.
+    assert prices["veo-3.1-fast-generate-001"] == VideoPrice(without_audio=0.10, with_audio=0.15)
 
 
 def test_settings_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:

@@ -181,6 +181,11 @@ def describe_validation_error(
         if error["type"] == "extra_forbidden":
             problems.append(f"{where}: unknown key '{path}'")
             continue
+        if not path:
+            # A rule across sections (the video settings and the video model): the message
+            # names its keys, and the whole configuration is no use as "what was given".
+            problems.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
         given = "(hidden)" if path in SECRET_PATHS else _shown(error.get("input"), ctx)
         problems.append(f"{where}: key '{path}': {error['msg']}; got {given}")
     return "Invalid configuration:\n  " + "\n  ".join(problems)

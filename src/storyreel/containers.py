@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from dependency_injector import containers, providers
 
-from storyreel.connectors.deferred import DeferredGenai, DeferredOpenAI
+from storyreel.connectors.deferred import DeferredGenai, DeferredOpenAI, deferred_video
 from storyreel.connectors.endpoints import endpoints_resource
-from storyreel.connectors.gemini import build_genai_client, build_genai_tts_client
+from storyreel.connectors.gemini import (
+    build_genai_client,
+    build_genai_tts_client,
+    build_genai_video_client,
+)
 from storyreel.connectors.lifecycle import registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
 from storyreel.jobs.cinematographer import Cinematographer
-from storyreel.jobs.models import JobRecord, this_process
+from storyreel.jobs.models import this_process
 from storyreel.jobs.reel_jobs import ReelJobs
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
+from storyreel.jobs.stores import job_listing, job_store_resource
 from storyreel.jobs.tasks import JobTasks
 from storyreel.logs import register_secrets
+from storyreel.quota import limiter_resource
 from storyreel.services.google.media import MediaService
 from storyreel.services.google.speech import SpeechService
 from storyreel.services.openrouter.screenwriter import Screenwriter
@@ -29,26 +33,6 @@ from storyreel.settings import Settings, load_settings
 
 def _tracked(registry: Any, build: Any, **kwargs: Any) -> Any:
     return registry.track(build(**kwargs))
-
-
-def _job_listing(output_dir: Path) -> list[JobRecord]:
-    # Read only, so that a folder this process cannot write can still be listed.
-    path = default_store_path(output_dir)
-    if not path.is_file():
-        return []
-    store = SqliteJobStore(path, read_only=True)
-    try:
-        return store.list_jobs()
-    finally:
-        store.close()
-
-
-def _job_store(output_dir: Path) -> Iterator[SqliteJobStore]:
-    store = SqliteJobStore.in_output_dir(output_dir)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _reel_assembler() -> Any:
@@ -92,17 +76,28 @@ class Container(containers.DeclarativeContainer):
     genai_client = providers.Singleton(
         _tracked, client_registry, build_genai_client, settings=config, endpoints=endpoints
     )
+    # Veo on the project path, used when a key (for the other calls) and a project are both set.
+    genai_video_client = providers.Singleton(
+        _tracked, client_registry, build_genai_video_client, settings=config, endpoints=endpoints
+    )
     # Gemini TTS is served from google.tts_location (global), not from Veo's region.
     genai_tts_client = providers.Singleton(
         _tracked, client_registry, build_genai_tts_client, settings=config, endpoints=endpoints
     )
+
+    # Rate limits: budgets in the output folder, shared by every job and process using it.
+    limiter = providers.Resource(limiter_resource, config)
 
     # Services. They hold their client deferred: it is built (and its key required) when a
     # service first calls it, so that assembling a job runner needs no key.
     media_service = providers.Factory(
         MediaService,
         client=providers.Factory(DeferredGenai, genai_client.provider),
+        video_client=providers.Factory(
+            deferred_video, genai_client.provider, genai_video_client.provider, config, endpoints
+        ),
         settings=config,
+        limiter=limiter,
     )
     writing_service = providers.Factory(
         WritingService,
@@ -110,12 +105,15 @@ class Container(containers.DeclarativeContainer):
         model=config.provided.openrouter.model,
         vision_model=config.provided.openrouter.vision_model,
         words_per_second=config.provided.narration.words_per_second,
+        require_parameters=config.provided.openrouter.require_parameters,
+        limiter=limiter,
     )
     # The narration voice (the job layer's Voice): Gemini TTS through the TTS client.
     voice = providers.Factory(
         SpeechService,
         client=providers.Factory(DeferredGenai, genai_tts_client.provider),
         settings=config,
+        limiter=limiter,
     )
 
     # The reel assembler (the job layer's ReelAssembler port): a host may override it.
@@ -129,12 +127,13 @@ class Container(containers.DeclarativeContainer):
         settings=config,
         voice=voice,
         assembler=reel_assembler,
+        limiter=limiter,
     )
 
     # Jobs: one store per output folder, shared by every runner of the container; jobs are
     # claimed in this process's name (the API asks for its server role per runner).
-    job_store = providers.Resource(_job_store, config.provided.output_dir)
-    job_listing = providers.Callable(_job_listing, config.provided.output_dir)
+    job_store = providers.Resource(job_store_resource, config.provided.output_dir)
+    job_listing = providers.Callable(job_listing, config.provided.output_dir)
     job_owner = providers.Callable(this_process)
     job_runner = providers.Factory(
         JobRunner,

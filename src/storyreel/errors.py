@@ -58,9 +58,18 @@ class ContentBlockedError(ProviderError):
 
     exit_code = 65  # EX_DATAERR
 
-    def __init__(self, message: str, *, provider: str, reasons: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        reasons: list[str] | None = None,
+        codes: list[str] | None = None,
+    ) -> None:
         super().__init__(message, provider=provider, status=None, retryable=False)
         self.reasons = list(reasons or [])
+        # Google's "support codes" for the filter that blocked it, when it gave any.
+        self.codes = list(codes or [])
 
 
 class StructuredOutputError(StoryreelError):

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import (
     PrivateAttr,
     ValidationError,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -19,7 +20,9 @@ from storyreel.config_sources import (
     describe_validation_error,
     loading,
 )
+from storyreel.domain.veo import clip_problem
 from storyreel.errors import ConfigError
+from storyreel.settings_prices import PriceAt, VideoPrice, video_price
 from storyreel.settings_sections import (
     ApiSettings,
     EmulatorSettings,
@@ -70,6 +73,24 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         ctx = current_context()
         return (init_settings, *ctx.sources(settings_cls))
+
+    @model_validator(mode="after")
+    def _video_model_makes_it(self) -> Settings:
+        # Refused here, before any job is created or paid for, in the words the Veo table uses.
+        video = self.video
+        problem = clip_problem(
+            self.google.video_model,
+            duration=video.duration_seconds,
+            resolution=video.resolution,
+            aspect_ratio=video.aspect_ratio,
+            audio=video.generate_audio,
+        )
+        if problem is not None:
+            raise ValueError(
+                "video.duration_seconds, resolution, aspect_ratio and generate_audio must fit "
+                f"google.video_model: {problem}"
+            )
+        return self
 
     @property
     def sources(self) -> dict[str, str]:
@@ -144,9 +165,12 @@ __all__ = [
     "JobSettings",
     "NarrationSettings",
     "OpenRouterSettings",
+    "PriceAt",
     "Provider",
     "ReelSettings",
     "Settings",
+    "VideoPrice",
     "VideoSettings",
     "load_settings",
+    "video_price",
 ]

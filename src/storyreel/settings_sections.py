@@ -13,15 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-# Published list prices (USD per second of generated video with audio) for Veo on Vertex AI.
-DEFAULT_VIDEO_PRICES: dict[str, float] = {
-    "veo-3.1-generate-001": 0.40,
-    "veo-3.1-fast-generate-001": 0.15,
-    "veo-3.0-generate-001": 0.40,
-    "veo-3.0-fast-generate-001": 0.15,
-    "veo-2.0-generate-001": 0.50,
-}
-
+from storyreel.settings_prices import DEFAULT_VIDEO_PRICES, PriceEntry
+from storyreel.settings_quota import GoogleRateLimits, ModelLimits, openrouter_default_limits
 
 MIN_TOKEN_CHARS = 16
 
@@ -42,6 +35,12 @@ class OpenRouterSettings(_Section):
     app_title: str = "storyreel"
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
+    # Structured calls ask OpenRouter to route only to providers that honour every
+    # parameter sent (the JSON schema above all), instead of one that silently ignores it.
+    require_parameters: bool = True
+    # Requests per minute (or {requests, per_s}) by model pattern, shared by every job using
+    # the same output folder on this machine; the first matching pattern wins.
+    rate_limits: ModelLimits = Field(default_factory=openrouter_default_limits)
 
 
 class GoogleSettings(_Section):
@@ -52,6 +51,9 @@ class GoogleSettings(_Section):
     vertexai: bool = True
     project: str | None = None
     location: str = "us-central1"
+    # The REST version of Vertex AI calls: v1, as Google's Veo reference uses (the SDK's own
+    # default is v1beta1).
+    api_version: str = Field(default="v1", pattern=r"^v\d+((alpha|beta)\d*)?$")
     video_model: str = "veo-3.1-fast-generate-001"
     image_model: str = "gemini-2.5-flash-image"
     # Gemini TTS is served from the global location (or the us/eu multi-regions), not Veo's.
@@ -62,13 +64,18 @@ class GoogleSettings(_Section):
     # List prices for the cost estimate: one generated image; one second of generated speech.
     price_per_image_usd: float = Field(default=0.039, ge=0)
     price_per_speech_second_usd: float = Field(default=0.00025, ge=0)
+    # Budgets of Veo submits and polls, image and TTS calls, by model pattern (see rate_limits
+    # in config.yml), shared by every job using the same output folder on this machine.
+    rate_limits: GoogleRateLimits = Field(default_factory=GoogleRateLimits)
 
 
 class VideoSettings(_Section):
     """How clips are requested, polled and priced."""
 
     aspect_ratio: Literal["9:16", "16:9"] = "9:16"
-    duration_seconds: Literal[4, 6, 8] = 8
+    # Which lengths, resolutions and audio the video model takes: storyreel.domain.veo,
+    # checked against google.video_model by Settings.
+    duration_seconds: int = Field(default=8, ge=1, le=8)
     resolution: Literal["720p", "1080p"] = "720p"
     negative_prompt: str | None = None
     generate_audio: bool = False
@@ -77,11 +84,14 @@ class VideoSettings(_Section):
     poll_initial_s: float = Field(default=2.0, gt=0)
     poll_max_s: float = Field(default=20.0, gt=0)
     timeout_s: float = Field(default=900.0, gt=0)
+    # Veo operations running at once across all jobs sharing the output folder; None: no cap.
+    max_in_flight: int | None = Field(default=None, ge=1)
     resubmit_on_unknown: bool = True
-    price_per_second_usd: dict[str, float] = Field(
+    price_per_second_usd: dict[str, PriceEntry] = Field(
         default_factory=lambda: dict(DEFAULT_VIDEO_PRICES)
     )
-    # Above the default job (5 clips of 8 s at the default model's price, about $6), so that
+    # Above the default job (5 clips of 8 s at the default model's price, $4 without audio
+    # and $6 with it, plus the thumbnail and the narration), so that
     # the README's example goes through without a question, with or without a terminal.
     confirm_above_usd: float = Field(default=10.0, ge=0)
 
@@ -144,6 +154,9 @@ class EmulatorSettings(_Section):
     video_latency_s: float = Field(default=2.0, ge=0)
     text_latency_s: float = Field(default=0.0, ge=0)
     image_latency_s: float = Field(default=0.0, ge=0)
+    # Serve Veo in express mode (an API key alone), which Vertex AI refuses; the offline
+    # backend's own clients take the project path and never need it.
+    express_veo: bool = False
 
 
 class ApiSettings(_Section):

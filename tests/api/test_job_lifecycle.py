@@ -37,7 +37,7 @@ async def test_job_lifecycle_a_written_story_posts_back_as_it_came(
     saved = (await client.get(f"/v1/jobs/{job_id}/files/story.json")).json()
     assert saved["segments"][0]["narration"] == "The kite, edited by hand, climbs."
     assert "usage" not in saved
-    assert job["usage"] == {"prompt_tokens": 0, "completion_tokens": 0}
+    assert job["usage"] == {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None}
     assert requests_to(container, "chat.completions") == 1  # the story, never again
     assert emulator_stats(container)["video_submissions"] == 2
 

@@ -75,6 +75,22 @@ def test_cli_config_check_live_with_keys_passes_without_showing_them(tmp_path: P
     assert GOOGLE_KEY not in done.stdout + done.stderr
 
 
+def test_cli_config_check_says_which_way_each_google_call_goes(tmp_path: Path) -> None:
+    env = {
+        "OPENAI_API_KEY": OPENROUTER_KEY,
+        "GOOGLE_STUDIO_API_KEY": GOOGLE_KEY,
+        "STORYREEL_GOOGLE__PROJECT": "proj-7",
+    }
+    done = run_cli("--backend", "live", "config", "check", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split(":", 1)[0]: line for line in done.stdout.splitlines()}
+    assert "express mode" in lines["google text"]
+    assert "express mode" in lines["google image"]
+    assert "project proj-7 in us-central1" in lines["google video"]
+    assert "express mode" in lines["google voice"]
+    assert GOOGLE_KEY not in done.stdout + done.stderr
+
+
 def test_cli_config_errors_are_one_clear_message(tmp_path: Path) -> None:
     cfg = tmp_path / "broken.yml"
     cfg.write_text("video:\n  concurrency: many\n")

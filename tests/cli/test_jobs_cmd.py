@@ -6,31 +6,24 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import av
-import httpx2
 import pytest
+from cli_support import control, run_cli, storyreel_argv, storyreel_env, use_env
 from PIL import Image
 from typer.testing import CliRunner
 
 from storyreel.cli import app as cli_app
 from storyreel.cli.state import CliState
 from storyreel.jobs.models import JobStatus
+from storyreel.jobs.prices import video_usd
 from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.settings import Settings, load_settings
 
 IDEA = "a lighthouse keeper befriends a storm"
-
-
-def control(server: Any, path: str, body: Any = None) -> Any:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        response = http.post(path, json=body) if body is not None else http.get(path)
-    response.raise_for_status()
-    return response.json()
 
 
 def submissions(server: Any) -> int:
@@ -106,7 +99,8 @@ def test_make_four_segments_gives_playable_clips_thumbnail_and_manifest(
     assert len(story["segments"]) == 4
     assert manifest["video_submissions"] == submissions(emulator) == 4
     assert manifest["usage"]["prompt_tokens"] > 0
-    price = settings.video.price_per_second_usd[settings.google.video_model]
+    price = video_usd(settings, 1)
+    assert price is not None
     image = settings.google.price_per_image_usd
     assert manifest["estimated_cost_usd"] == pytest.approx(16 * price + image)
 
@@ -265,27 +259,15 @@ def test_make_operation_error_is_partial(settings: Settings, emulator: Any) -> N
 def cli_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path, emulator: Any
 ) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORYREEL_BACKEND", "offline")
-    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
-    monkeypatch.setenv("STORYREEL_EMULATOR__URL", emulator.url)
+    use_env(monkeypatch, storyreel_env(tmp_output, emulator_url=emulator.url), cwd=tmp_path)
     return tmp_output
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        cli_app.run(list(args))
-    code = exited.value.code
-    return int(code if isinstance(code, int) else 1), capsys.readouterr().err
 
 
 @pytest.mark.parametrize("count", ["0", "21"])
 def test_make_segments_out_of_range_is_one_line(
     cli_env: Path, capsys: pytest.CaptureFixture[str], emulator: Any, count: str
 ) -> None:
-    code, err = run_cli(capsys, "make", IDEA, "--segments", count, "--yes")
+    code, _, err = run_cli(capsys, "make", IDEA, "--segments", count, "--yes")
 
     assert code == 2
     assert err == f"error: segments must be a whole number from 1 to 20, got {count}\n"
@@ -298,7 +280,7 @@ def test_make_unwritable_out_folder_is_one_line(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
 
-    code, err = run_cli(capsys, "make", IDEA, "--out", str(blocker / "out"), "--yes")
+    code, _, err = run_cli(capsys, "make", IDEA, "--out", str(blocker / "out"), "--yes")
 
     assert code == 2
     assert err.startswith("error: cannot write to the output folder ")
@@ -307,7 +289,7 @@ def test_make_unwritable_out_folder_is_one_line(
 
 
 def test_resume_unknown_job_is_one_line(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = run_cli(capsys, "resume", "no-such-job")
+    code, _, err = run_cli(capsys, "resume", "no-such-job")
 
     assert code == 75
     assert err.startswith("error: no job 'no-such-job'")
@@ -328,11 +310,12 @@ def test_make_above_the_limit_without_a_terminal_refuses(
     monkeypatch.setenv("OPENROUTER_BASE_URL", f"{emulator.url}/v1")
     monkeypatch.setenv("STORYREEL_GOOGLE__BASE_URL", f"{emulator.url}/")
 
-    code, err = run_cli(capsys, "make", IDEA, "--segments", "2")
+    code, _, err = run_cli(capsys, "make", IDEA, "--segments", "2")
 
     assert code == 2
-    assert "Estimated cost of the clips: $2.4" in err
-    assert err.splitlines()[-1].startswith("error: the estimated cost ($2.4")
+    # 16 s of veo-3.1-fast without audio ($0.10/s), the narration and the thumbnail.
+    assert "Estimated cost of the clips: $1.64" in err
+    assert err.splitlines()[-1].startswith("error: the estimated cost ($1.64")
     assert "--yes" in err
     assert submissions(emulator) == 0
     assert SqliteJobStore.in_output_dir(cli_env).list_jobs() == []
@@ -396,7 +379,7 @@ def test_resume_reports_a_clip_that_cannot_be_fetched_again(
 def test_jobs_lists_a_folder_it_cannot_write(settings: Settings) -> None:
     _, manifest = make_json(settings, "--segments", "1")
     folder = Path(settings.output_dir)
-    command = [sys.executable, "-m", "storyreel.cli", "jobs", "--json"]
+    command = storyreel_argv("jobs", "--json")
     env = {**os.environ, "STORYREEL_OUTPUT_DIR": str(folder), "STORYREEL_BACKEND": "offline"}
     if os.geteuid() != 0:
         for path in [folder, *folder.rglob("*")]:

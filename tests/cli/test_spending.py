@@ -8,21 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
+from cli_support import control, run_cli, storyreel_env, use_env
 
-from storyreel.cli import app as cli_app
 from storyreel.jobs.sqlite import SqliteJobStore
 
 OPENROUTER_KEY = "sk-or-v1-TESTKEY-spending-0123456789abcdef"
 GOOGLE_KEY = "AQ.TESTKEY-spending-google-0123456789"
-
-
-def control(server: Any, path: str, body: Any = None) -> Any:
-    with httpx2.Client(base_url=server.url, timeout=10) as http:
-        response = http.post(path, json=body) if body is not None else http.get(path)
-    response.raise_for_status()
-    return response.json()
 
 
 def submissions(server: Any) -> int:
@@ -34,14 +26,8 @@ def env(
     emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_output: Path
 ) -> Iterator[Path]:
     """Offline against the shared emulator, no config file, quick polling."""
-    monkeypatch.chdir(tmp_path)  # no ./config.yml, no .env: the packaged defaults
-    for name in ("STORYREEL_CONFIG", "OPENAI_API_KEY", "GOOGLE_STUDIO_API_KEY", "SCRIPT_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STORYREEL_BACKEND", "offline")
-    monkeypatch.setenv("STORYREEL_OUTPUT_DIR", str(tmp_output))
-    monkeypatch.setenv("STORYREEL_EMULATOR__URL", emulator.url)
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("STORYREEL_VIDEO__POLL_MAX_S", "0.2")
+    env = storyreel_env(tmp_output, emulator_url=emulator.url, poll_initial_s=0.05, poll_max_s=0.2)
+    use_env(monkeypatch, env, cwd=tmp_path)  # no ./config.yml, no .env: the packaged defaults
     control(emulator, "/_emulator/reset", {})
     yield tmp_output
     control(emulator, "/_emulator/reset", {})
@@ -57,15 +43,6 @@ def live(monkeypatch: pytest.MonkeyPatch, emulator: Any) -> None:
     monkeypatch.setenv("STORYREEL_GOOGLE__BASE_URL", f"{emulator.url}/")
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``storyreel ARGS`` as the console script runs it (stdin is no terminal here)."""
-    with pytest.raises(SystemExit) as exited:
-        cli_app.run(list(args))
-    code = exited.value.code
-    out, err = capsys.readouterr()
-    return int(code if isinstance(code, int) else 1), out, err
-
-
 @pytest.mark.usefixtures("live")
 def test_video_above_the_limit_without_a_terminal_is_refused_before_submitting(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, emulator: Any
@@ -77,9 +54,9 @@ def test_video_above_the_limit_without_a_terminal_is_refused_before_submitting(
     assert code == 2
     assert out == ""
     lines = err.splitlines()
-    assert lines[0] == "Estimated cost of the clip: $1.20 (8 s of veo-3.1-fast-generate-001)"
+    assert lines[0] == "Estimated cost of the clip: $0.80 (8 s of veo-3.1-fast-generate-001)"
     assert lines[-1] == (
-        "error: the estimated cost ($1.20) is above video.confirm_above_usd ($0.50) and there "
+        "error: the estimated cost ($0.80) is above video.confirm_above_usd ($0.50) and there "
         "is no terminal to ask: pass --yes to go ahead"
     )
     assert submissions(emulator) == 0
@@ -94,7 +71,7 @@ def test_video_yes_goes_ahead_above_the_limit(
     code, out, err = run_cli(capsys, "video", "a red kite", "--duration", "4", "--yes")
 
     assert code == 0, err
-    assert "Estimated cost of the clip: $0.60 (4 s of veo-3.1-fast-generate-001)" in err
+    assert "Estimated cost of the clip: $0.40 (4 s of veo-3.1-fast-generate-001)" in err
     assert Path(out.strip()).is_file()
     assert submissions(emulator) == 1
 

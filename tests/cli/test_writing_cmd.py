@@ -21,7 +21,7 @@ from storyreel.cli.state import CliState
 from storyreel.emulator import EmulatorServer
 from storyreel.settings import Settings, load_settings
 
-USAGE_KEYS = {"prompt_tokens", "completion_tokens"}
+USAGE_KEYS = {"prompt_tokens", "completion_tokens", "cost_usd"}
 
 
 @pytest.fixture

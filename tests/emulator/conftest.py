@@ -9,7 +9,7 @@ import pytest
 
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 
-from .support import VIDEO_LATENCY_S, Control
+from .support import VIDEO_LATENCY_S, Control, project_client
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +43,16 @@ def openai_client(server: EmulatorServer) -> Iterator[Any]:
 
 @pytest.fixture
 def genai_client(server: EmulatorServer) -> Any:
+    """Vertex AI express mode: an API key and no project (Veo refuses it)."""
     from google import genai
     from google.genai import types
 
     return genai.Client(
         vertexai=True, api_key="test", http_options=types.HttpOptions(base_url=server.url + "/")
     )
+
+
+@pytest.fixture
+def veo_client(server: EmulatorServer) -> Any:
+    """Veo as Vertex AI serves it: the project path with a bearer token, at v1."""
+    return project_client(server.url)

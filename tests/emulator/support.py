@@ -17,6 +17,7 @@ class Control(EmulatorControl):
     def reset(self) -> None:
         super().reset()
         self.configure(video_latency_s=VIDEO_LATENCY_S, text_latency_s=0, image_latency_s=0)
+        assert self.http.post("/_emulator/config", json={"express_veo": False}).is_success
 
 
 class FixedToken(auth_credentials.Credentials):  # type: ignore[misc]
@@ -36,3 +37,17 @@ class FixedToken(auth_credentials.Credentials):  # type: ignore[misc]
     @property
     def valid(self) -> bool:
         return True
+
+
+def project_client(url: str, api_version: str = "v1") -> Any:
+    """A Vertex AI client on the project path (as Veo needs) against the emulator at ``url``."""
+    from google import genai
+    from google.genai import types
+
+    return genai.Client(
+        vertexai=True,
+        project="p",
+        location="us-central1",
+        credentials=FixedToken(),
+        http_options=types.HttpOptions(base_url=url + "/", api_version=api_version),
+    )

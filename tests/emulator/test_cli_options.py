@@ -59,7 +59,12 @@ def test_emulator_command_takes_image_latency_and_a_state_dir(tmp_path: Path) ->
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
 
-    assert config == {"video_latency_s": 2.0, "text_latency_s": 0.1, "image_latency_s": 0.7}
+    latencies = {
+        key: config[key] for key in ("video_latency_s", "text_latency_s", "image_latency_s")
+    }
+    assert latencies == {"video_latency_s": 2.0, "text_latency_s": 0.1, "image_latency_s": 0.7}
+    # Vertex AI refuses Veo in express mode, and so does the emulator unless told otherwise.
+    assert config["express_veo"] is False
     assert stats["state_dir"] == str(tmp_path / "state")
 
 

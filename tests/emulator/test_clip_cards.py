@@ -24,13 +24,14 @@ from storyreel.emulator.audio_bed import LEVEL_DBFS
 from storyreel.emulator.video import ClipSpec, card_text, make_mp4
 from storyreel.settings import load_settings
 
+from .support import project_client
+
 MODEL = "veo-3.1-fast-generate-001"
 
 
 def _client(server: EmulatorServer) -> genai.Client:
-    return genai.Client(
-        vertexai=True, api_key="k", http_options=types.HttpOptions(base_url=server.url + "/")
-    )
+    client: genai.Client = project_client(server.url)
+    return client
 
 
 def _clip(client: genai.Client, prompt: str, *, audio: bool | None = None) -> bytes:
@@ -38,7 +39,7 @@ def _clip(client: genai.Client, prompt: str, *, audio: bool | None = None) -> by
         model=MODEL,
         source=types.GenerateVideosSource(prompt=prompt),
         config=types.GenerateVideosConfig(
-            duration_seconds=2, aspect_ratio="9:16", generate_audio=audio
+            duration_seconds=4, aspect_ratio="9:16", generate_audio=audio
         ),
     )
     while not operation.done:
@@ -95,7 +96,7 @@ async def test_title_cards_show_the_narration_of_the_segment(
     client.models.generate_videos(
         model=MODEL,
         source=types.GenerateVideosSource(prompt=clip_prompt(story, segment)),
-        config=types.GenerateVideosConfig(duration_seconds=1),
+        config=types.GenerateVideosConfig(duration_seconds=4),
     )
     (name,) = stored_operations(tmp_path / "state")
     operation = stateful.state.operations.get(name)
@@ -147,15 +148,16 @@ def test_generate_audio_adds_a_quiet_aac_track(server: EmulatorServer) -> None:
     assert kinds == [("video", "h264"), ("audio", "aac")]
     level, seconds = _audio_level_dbfs(with_audio)
     assert abs(level - LEVEL_DBFS) < 1.5
-    assert abs(seconds - 2) < 0.1
+    assert abs(seconds - 4) < 0.1
     with av.open(io.BytesIO(silent), mode="r") as container:
         assert [stream.type for stream in container.streams] == ["video"]
 
 
 def test_generate_audio_must_be_a_boolean(server: EmulatorServer) -> None:
     response = httpx2.post(
-        f"{server.url}/v1beta1/publishers/google/models/{MODEL}:predictLongRunning",
-        headers={"x-goog-api-key": "k"},
+        f"{server.url}/v1/projects/p/locations/us-central1/publishers/google/models/{MODEL}"
+        ":predictLongRunning",
+        headers={"authorization": "Bearer t"},
         json={"instances": [{"prompt": "x"}], "parameters": {"generateAudio": "loud"}},
     )
     assert response.status_code == 400

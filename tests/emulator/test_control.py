@@ -27,6 +27,8 @@ def test_stats_count_requests_by_route(
         "generateContent": 0,
         "predictLongRunning": 0,
         "fetchPredictOperation": 0,
+        "key": 0,
+        "models.get": 0,
     }
     assert stats["video_submissions"] == 0
     assert stats["connections_opened"] >= 1

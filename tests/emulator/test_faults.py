@@ -35,7 +35,7 @@ def _video(client: genai.Client, prompt: str = "a dog runs") -> types.GenerateVi
     return client.models.generate_videos(
         model=VEO,
         source=types.GenerateVideosSource(prompt=prompt),
-        config=types.GenerateVideosConfig(duration_seconds=2),
+        config=types.GenerateVideosConfig(duration_seconds=4),
     )
 
 
@@ -72,14 +72,20 @@ def test_status_429_with_retry_after_is_retried_by_openai(
     assert control.stats()["requests"]["chat.completions"] == 3
 
 
-def test_status_429_body_has_openai_shape(openai_client: openai.OpenAI, control: Control) -> None:
+def test_status_429_body_has_openrouter_shape(
+    openai_client: openai.OpenAI, control: Control
+) -> None:
     control.faults(
         {"route": "chat.completions", "kind": "status", "status": 429, "retry_after_s": 7}
     )
     with pytest.raises(openai.RateLimitError) as caught:
         _chat(openai_client)
     assert caught.value.response.headers["retry-after"] == "7"
-    assert caught.value.code == "rate_limit_error"
+    body = caught.value.body
+    assert isinstance(body, dict)
+    assert body["code"] == 429
+    assert body["metadata"]["provider_name"]
+    assert "RESOURCE_EXHAUSTED" in body["metadata"]["raw"]
 
 
 def test_status_500_twice_then_success_with_genai_retry(
@@ -117,21 +123,21 @@ def test_malformed_chat_body_raises_json_decode_error(
 
 
 def test_malformed_operation_poll_raises_json_decode_error(
-    genai_client: genai.Client, control: Control
+    veo_client: genai.Client, control: Control
 ) -> None:
-    operation = _video(genai_client)
+    operation = _video(veo_client)
     control.faults({"route": "fetchPredictOperation", "kind": "malformed"})
     with pytest.raises(json.JSONDecodeError):
-        genai_client.operations.get(operation)
-    assert _finish(genai_client, operation).response is not None
+        veo_client.operations.get(operation)
+    assert _finish(veo_client, operation).response is not None
 
 
 def test_drop_after_accept_on_submit_is_a_connection_error_but_billed(
-    genai_client: genai.Client, control: Control
+    veo_client: genai.Client, control: Control
 ) -> None:
     control.faults({"route": "predictLongRunning", "kind": "drop_after_accept"})
     with pytest.raises(httpx2.RemoteProtocolError):
-        _video(genai_client)
+        _video(veo_client)
     stats = control.stats()
     assert stats["video_submissions"] == 1
     assert stats["operations"] == 1
@@ -189,10 +195,10 @@ def test_safety_block_on_generate_content(genai_client: genai.Client, control: C
 
 @pytest.mark.parametrize("route", ["predictLongRunning", "fetchPredictOperation"])
 def test_safety_block_on_video_keeps_its_reasons(
-    genai_client: genai.Client, control: Control, route: str
+    veo_client: genai.Client, control: Control, route: str
 ) -> None:
     control.faults({"route": route, "kind": "safety_block"})
-    operation = _finish(genai_client, _video(genai_client))
+    operation = _finish(veo_client, _video(veo_client))
     assert operation.error is None
     assert operation.response is not None
     assert operation.response.rai_media_filtered_count == 1
@@ -203,10 +209,10 @@ def test_safety_block_on_video_keeps_its_reasons(
 
 @pytest.mark.parametrize("route", ["predictLongRunning", "fetchPredictOperation"])
 def test_operation_error_arrives_as_op_error(
-    genai_client: genai.Client, control: Control, route: str
+    veo_client: genai.Client, control: Control, route: str
 ) -> None:
     control.faults({"route": route, "kind": "operation_error"})
-    operation = _finish(genai_client, _video(genai_client))
+    operation = _finish(veo_client, _video(veo_client))
     assert operation.error is not None
     assert operation.error["code"] == 13
     assert operation.error["message"]

@@ -48,12 +48,25 @@ def test_mp4_plays_with_the_requested_shape_and_duration() -> None:
     data = make_mp4(ClipSpec("a fox", (16, 9), 3))
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
-        assert (stream.width, stream.height) == (640, 360)
+        # 720p at 16:9, as Veo makes it by default.
+        assert (stream.width, stream.height) == (1280, 720)
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         frames = [frame.to_image() for frame in container.decode(video=0)]
     assert len(frames) == 3 * 8
     assert frames[0].tobytes() != frames[-1].tobytes()
+
+
+def test_mp4_at_1080p_is_1080_by_1920_and_its_progress_bar_moves() -> None:
+    data = make_mp4(ClipSpec("a fox", (9, 16), 1, resolution="1080p"))
+    with av.open(io.BytesIO(data)) as container:
+        frames = [frame.to_image().convert("L") for frame in container.decode(video=0)]
+    assert frames[0].size == (1080, 1920)
+    # The bar along the bottom edge grows: more of that row differs from the first frame's.
+    row = 1920 - 3
+    first = [frames[0].getpixel((x, row)) for x in range(0, 1080, 40)]
+    last = [frames[-1].getpixel((x, row)) for x in range(0, 1080, 40)]
+    assert sum(abs(a - b) > 30 for a, b in zip(first, last, strict=True)) >= 10  # type: ignore[operator]
 
 
 def test_mp4_uses_the_input_image_as_background() -> None:
@@ -62,7 +75,7 @@ def test_mp4_uses_the_input_image_as_background() -> None:
     data = make_mp4(ClipSpec("red", (16, 9), 1, image=buffer.getvalue()))
     with av.open(io.BytesIO(data)) as container:
         frame = next(container.decode(video=0)).to_image()
-    red, green, blue = frame.getpixel((600, 300))  # type: ignore[misc]
+    red, green, blue = frame.getpixel((1200, 600))  # type: ignore[misc]
     assert red > 200
     assert green < 60
     assert blue < 60

@@ -20,21 +20,22 @@ from storyreel.emulator.records import RecordFolder
 from storyreel.emulator.state import OPERATIONS_FOLDER
 from storyreel.emulator.video import ClipSpec
 
+from .support import project_client
+
 MODEL = "veo-3.1-fast-generate-001"
 
 
 def _client(server: EmulatorServer) -> genai.Client:
     # Kept by the caller: a client closes its connections when it is garbage-collected.
-    return genai.Client(
-        vertexai=True, api_key="k", http_options=types.HttpOptions(base_url=server.url + "/")
-    )
+    client: genai.Client = project_client(server.url)
+    return client
 
 
 def _submit(client: genai.Client, prompt: str) -> types.GenerateVideosOperation:
     return client.models.generate_videos(
         model=MODEL,
         source=types.GenerateVideosSource(prompt=prompt),
-        config=types.GenerateVideosConfig(duration_seconds=1, aspect_ratio="16:9"),
+        config=types.GenerateVideosConfig(duration_seconds=4, aspect_ratio="16:9"),
     )
 
 

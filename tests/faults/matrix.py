@@ -84,6 +84,22 @@ def _kind(kind: str, times: int = 1, **extra: Any) -> dict[str, Any]:
     return {"kind": kind, "times": times, **extra}
 
 
+def _quota(requests: int, per_s: float) -> dict[str, Any]:
+    # Not a fault rule: the emulator's quota for the route (POST /_emulator/config).
+    return {"kind": "quota", "requests": requests, "per_s": per_s, "times": 0}
+
+
+def _duration(seconds: int) -> dict[str, Any]:
+    # Not a fault rule: the clip asks for ``seconds``, which the row's video model refuses.
+    return {"kind": "duration", "seconds": seconds, "times": 0}
+
+
+# Not a fault rule: the emulator refuses Veo in express mode by default, as Vertex does; the
+# row runs live with an API key alone and the emulator as google.base_url.
+EXPRESS = {"kind": "express", "times": 0}
+# Rows whose "rule" is the emulator's configuration or the request, not an installed fault.
+CONFIGURED_KINDS = frozenset({"quota", "express", "duration"})
+
 ALWAYS = 0  # the emulator's "times: 0" means the rule never runs out
 SLOW = _kind("delay", ALWAYS, delay_s=1.0)
 SLOW_ONCE = _kind("delay", 1, delay_s=1.0)
@@ -174,6 +190,23 @@ ROWS: tuple[Row, ...] = (
         "`ProviderError` retryable: the reply could not be read, twice",
         Expect("ProviderError", True, says="could not be read", requests=2),
         {"openrouter": {"max_retries": 2}},
+    ),
+    # OpenRouter answers 200 once a provider has started; a provider failing after that comes
+    # as an error object in the body, or as a choice with finish_reason "error".
+    Row(
+        CHAT,
+        _kind("error_body"),
+        "writing",
+        "`ProviderError` 500, retryable, naming the upstream provider and its message; "
+        "no repair request",
+        Expect("ProviderError", True, 500, says="overloaded", requests=1),
+    ),
+    Row(
+        CHAT,
+        _kind("error_finish"),
+        "writing",
+        '`ProviderError` 500, retryable (`finish_reason: "error"`); no repair request',
+        Expect("ProviderError", True, 500, says="Provider returned error", requests=1),
     ),
     Row(
         CHAT,
@@ -357,6 +390,39 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         SUBMIT,
+        _kind("safety_error"),
+        "video",
+        "submitted; polling ends in `ContentBlockedError` with Google's support codes "
+        "(a blocked video told as an operation error)",
+        Expect("ContentBlockedError", False, says="Support codes", submissions=1),
+    ),
+    # Veo as Vertex AI documents it: express mode refused, each model's lengths checked first.
+    Row(
+        SUBMIT,
+        EXPRESS,
+        "video",
+        "`ConfigError`: set `google.project` and run `gcloud auth application-default login`",
+        Expect("ConfigError", says="google.project", submissions=0, requests=1),
+    ),
+    Row(
+        SUBMIT,
+        _duration(5),
+        "video",
+        "`InputError` before anything is sent: Veo 3.x takes 4, 6 or 8 s",
+        Expect("InputError", says="4, 6 or 8 seconds, not 5", submissions=0, requests=0),
+        tag="veo-3",
+    ),
+    Row(
+        SUBMIT,
+        _duration(4),
+        "video",
+        "`InputError` before anything is sent: Veo 2 takes 5-8 s",
+        Expect("InputError", says="5-8 seconds, not 4", submissions=0, requests=0),
+        {"google": {"video_model": "veo-2.0-generate-001"}, "video": {"duration_seconds": 8}},
+        tag="veo-2",
+    ),
+    Row(
+        SUBMIT,
         _kind("drop_after_accept"),
         "job",
         "job `partial`: clip 1 left `unknown` (may have been billed), not resubmitted; "
@@ -449,6 +515,13 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         POLL,
+        _kind("safety_error"),
+        "video",
+        "`ContentBlockedError` with Google's support codes, never re-polled",
+        Expect("ContentBlockedError", False, says="Support codes", submissions=1),
+    ),
+    Row(
+        POLL,
         _kind("safety_block"),
         "job",
         "job `partial`: clip 1 failed with the safety reason; 2 submissions counted",
@@ -464,6 +537,29 @@ ROWS: tuple[Row, ...] = (
         ),
         {"video": {"timeout_s": 1.0, "concurrency": 2}},
     ),
+    # A Veo quota (Vertex answers 429 RESOURCE_EXHAUSTED over it), without and with a budget.
+    Row(
+        SUBMIT,
+        _quota(1, 30),
+        "job",
+        "clip 2's submit refused 429 `RESOURCE_EXHAUSTED` (not billed): job `partial`, 1 "
+        "submission counted",
+        Expect(job="partial", says="quota", counted=1, submissions=1, requests=2),
+        {"google": {"rate_limits": {"video_submit": {"veo-3.1-*-001": None}}}},
+        tag="no-limiter",
+    ),
+    Row(
+        SUBMIT,
+        _quota(1, 0.5),
+        "job",
+        "the limiter spaces the submits to the budget: no 429, job `succeeded`",
+        Expect(job="succeeded", counted=2, submissions=2, requests=2),
+        {
+            "google": {"rate_limits": {"video_submit": {"veo-*": {"requests": 1, "per_s": 0.5}}}},
+            "video": {"concurrency": 2},
+        },
+        tag="limiter",
+    ),
 )
 
 
@@ -476,6 +572,12 @@ def fault_text(rule: Mapping[str, Any]) -> str:
             text += f" (Retry-After {rule['retry_after_s']:g} s)"
     elif kind == "delay":
         text = f"delay {rule['delay_s']:g} s"
+    elif kind == "quota":
+        return f"quota of {rule['requests']} request(s) per {rule['per_s']:g} s"
+    elif kind == "express":
+        return "Veo in express mode (API key alone): 400 `INVALID_ARGUMENT`, as Vertex answers"
+    elif kind == "duration":
+        return f"a {rule['seconds']} s clip asked of the video model"
     elif kind == "delay_after_accept":
         text = f"`delay_after_accept` {rule['delay_s']:g} s"
     else:

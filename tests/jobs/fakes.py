@@ -79,7 +79,9 @@ class FakeWriter:
         if self.error is not None:
             raise self.error
         story = make_story(segments, duration=duration_seconds or 8, style=style)
-        return WrittenStory(**dict(story), usage=Usage(prompt_tokens=100, completion_tokens=50))
+        return WrittenStory(
+            **dict(story), usage=Usage(prompt_tokens=100, completion_tokens=50, cost_usd=0.0021)
+        )
 
 
 class FakeMedia:

@@ -8,6 +8,7 @@ from pathlib import Path
 from storyreel.domain.story import Usage
 from storyreel.jobs.manifest import build_manifest, estimate_cost_usd, write_manifest
 from storyreel.jobs.models import StepKind, StepRecord, StepStatus, clip_path, clip_step_key
+from storyreel.jobs.prices import video_usd
 from storyreel.settings import Settings
 
 from .conftest import job_settings
@@ -49,7 +50,8 @@ def test_manifest_all_done_is_succeeded(settings: Settings) -> None:
     assert manifest.failures == []
     assert manifest.usage.prompt_tokens == 5
     # 2 clips x 4 s at the default model's list price, and the thumbnail.
-    price = settings.video.price_per_second_usd[settings.google.video_model]
+    price = video_usd(settings, 1)
+    assert price is not None
     assert manifest.estimated_cost_usd == round(8 * price + settings.google.price_per_image_usd, 4)
 
 

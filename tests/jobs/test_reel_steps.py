@@ -13,6 +13,7 @@ from storyreel.errors import ContentBlockedError, InputError, ProviderError
 from storyreel.jobs.choices import ReelChoices
 from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.models import JobInput, JobStatus, StepKind, StepStatus
+from storyreel.jobs.prices import video_usd
 from storyreel.jobs.reel_jobs import ReelJobs
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
@@ -109,7 +110,9 @@ async def test_reel_job_cost_counts_video_speech_and_the_thumbnail(
 
     manifest = await runner.run(job.id)
 
-    video = 8 * settings.video.price_per_second_usd[settings.google.video_model]
+    price = video_usd(settings, 1)
+    assert price is not None
+    video = 8 * price
     # Two words each, at narration.words_per_second (2.5): 0.8 s of speech per segment.
     speech = 1.6 * settings.google.price_per_speech_second_usd
     total = video + speech + settings.google.price_per_image_usd

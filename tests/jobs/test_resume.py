@@ -21,6 +21,7 @@ from storyreel.jobs.models import (
     this_process,
     utcnow,
 )
+from storyreel.jobs.prices import video_usd
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore
 from storyreel.settings import Settings
@@ -201,7 +202,8 @@ def test_remaining_cost_counts_only_what_would_be_submitted(
 
     estimate = runner.remaining_cost(job_id)
 
-    price = settings.video.price_per_second_usd[settings.google.video_model]
+    price = video_usd(settings, 1)
+    assert price is not None
     assert estimate.seconds == 8  # two clips of 4 s: the pending one and the unknown one
     assert estimate.images == 1  # the thumbnail, not made yet
     assert estimate.usd == pytest.approx(8 * price + settings.google.price_per_image_usd)

@@ -50,6 +50,8 @@ async def test_runner_run_makes_every_file_and_records_the_job(
     assert saved.manifest == manifest.to_json()
     assert saved.usage.prompt_tokens == 100
     assert manifest.usage.completion_tokens == 50
+    # What OpenRouter charged for the story, as its replies reported it.
+    assert manifest.usage.cost_usd == pytest.approx(0.0021)
     assert manifest.video_submissions == 3
     assert {s.status for s in store.steps(job.id)} == {StepStatus.SUCCEEDED}
 

@@ -14,8 +14,14 @@ from PIL import Image
 from emulator_control import EmulatorControl as Control
 from storyreel.containers import Container, aclose_container, create_container
 from storyreel.errors import ContentBlockedError, ProviderError
+from storyreel.quota.store import STORE_FILENAME as QUOTA_FILE
 from storyreel.services.google.media import MediaService, SubmitOutcomeUnknown
 from storyreel.settings import Settings, load_settings
+
+
+def left_behind(folder: Path) -> list[str]:
+    """What a failed clip left in ``folder``, the shared quota budget's file aside."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(QUOTA_FILE))
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +170,7 @@ async def test_safety_block_is_content_blocked_with_the_reason(
 
     assert caught.value.reasons
     assert "usage guidelines" in caught.value.reasons[0]
-    assert list(tmp_output.iterdir()) == []
+    assert left_behind(tmp_output) == []
 
 
 async def test_operation_error_is_a_provider_error(
@@ -177,7 +183,7 @@ async def test_operation_error_is_a_provider_error(
 
     assert not isinstance(caught.value, ContentBlockedError)
     assert caught.value.retryable is False
-    assert list(tmp_output.iterdir()) == []
+    assert left_behind(tmp_output) == []
 
 
 async def test_drop_after_accept_is_outcome_unknown_and_was_paid_once(
@@ -225,7 +231,7 @@ async def test_malformed_polls_in_a_row_end_with_a_clear_error(
         await _clip(media, tmp_output / "c.mp4")
 
     assert caught.value.retryable is True
-    assert list(tmp_output.iterdir()) == []
+    assert left_behind(tmp_output) == []
 
 
 async def test_gcs_output_returns_the_link_and_writes_nothing(
@@ -250,4 +256,4 @@ async def test_thumbnail_safety_block_is_content_blocked(
         await media.generate_thumbnail("a fox", tmp_output / "t.png")
 
     assert caught.value.reasons[0] == "SAFETY"
-    assert list(tmp_output.iterdir()) == []
+    assert left_behind(tmp_output) == []

@@ -21,7 +21,12 @@ from storyreel.settings import Settings, load_settings
 
 TEXT = "The keeper climbed the stairs and lit the lamp before the storm arrived"
 WORDS = len(TEXT.split())
-EXPRESS_PATH = "/v1beta1/publishers/google/models/gemini-2.5-flash-tts:generateContent"
+# Offline, Google calls take the project path (as Veo needs), at google.api_version, and
+# the voice's at google.tts_location.
+OFFLINE_TTS_PATH = (
+    "/v1/projects/storyreel-offline/locations/global/publishers/google/models/"
+    "gemini-2.5-flash-tts:generateContent"
+)
 
 
 class FixedToken(auth_credentials.Credentials):  # type: ignore[misc]
@@ -127,7 +132,7 @@ async def test_voice_style_and_model_reach_the_tts_client(
     await container.voice().speak(TEXT, label="segment 1")
 
     entry = control.stats()["speech_requests"][0]
-    assert entry["path"] == EXPRESS_PATH  # express mode: the global endpoint, no location
+    assert entry["path"] == OFFLINE_TTS_PATH
     assert entry["voice"] == "Charon"
     assert "hushed and slow" in entry["style"]
     assert entry["text"] == TEXT

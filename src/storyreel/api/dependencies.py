@@ -18,6 +18,7 @@ from storyreel.jobs.models import SERVER_ROLE, this_process
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.store import JobStore
 from storyreel.jobs.tasks import JobTasks
+from storyreel.quota import Limiter
 from storyreel.services.google.media import MediaService
 from storyreel.services.openrouter.screenwriter import Screenwriter
 from storyreel.settings import Settings
@@ -66,6 +67,11 @@ def _job_store(request: Request) -> Callable[[], JobStore]:
     return store
 
 
+def _limiter(request: Request) -> Limiter:
+    limiter: Limiter = app_container(request).limiter()
+    return limiter
+
+
 def _media_service(request: Request) -> MediaService:
     media: MediaService = app_container(request).media_service()
     return media
@@ -82,4 +88,5 @@ AppFilmingRunner = Annotated[JobRunner, Depends(_filming_runner)]
 AppJobTasks = Annotated[JobTasks, Depends(_job_tasks)]
 AppJobStore = Annotated[Callable[[], JobStore], Depends(_job_store)]
 AppMediaService = Annotated[MediaService, Depends(_media_service)]
+AppLimiter = Annotated[Limiter, Depends(_limiter)]
 AppScreenwriter = Annotated[Screenwriter, Depends(_screenwriter)]

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from storyreel.api.fields import Characters, Duration, Segments, Style, Text
 from storyreel.api.problems import not_found
+from storyreel.api.quota_views import QuotaWait
 from storyreel.domain.story import Usage
 from storyreel.domain.timestamps import UtcTimestamp
 from storyreel.errors import JobError, StoryreelError
@@ -115,6 +116,7 @@ class JobDetail(BaseModel):
         "'succeeded' then reads 'partial' until a resume collects or reports them."
     )
     manifest: Manifest | None
+    quota_waits: list[QuotaWait] = []
 
 
 def find(runner: JobRunner, job_id: str) -> JobView:

@@ -17,11 +17,13 @@ from storyreel.api.dependencies import (
     AppFilmingRunner,
     AppJobRunner,
     AppJobTasks,
+    AppLimiter,
     AppMediaService,
     AppSettings,
 )
 from storyreel.api.fields import Text
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
+from storyreel.api.quota_views import quota_waits
 from storyreel.api.routing import problem_router
 from storyreel.jobs.models import JobRecord
 from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
@@ -95,10 +97,13 @@ def get_job(
     job_id: JobId,
     runner: AppJobRunner,
     tasks: AppJobTasks,
+    limiter: AppLimiter,
 ) -> views.JobDetail:
     """Status (``queued``, ``running``, ``succeeded``, ``partial``, ``failed``, ``cancelled``),
-    per-segment progress, downloadable files, and the manifest once finished."""
-    return views.detail(views.find(runner, job_id), running_here=tasks.running(job_id))
+    per-segment progress, steps waiting for a rate-limit budget (``quota_waits``),
+    downloadable files, and the manifest once finished."""
+    found = views.detail(views.find(runner, job_id), running_here=tasks.running(job_id))
+    return found.model_copy(update={"quota_waits": quota_waits(limiter, job_id)})
 
 
 @media_router.post(

@@ -48,11 +48,33 @@ def show(ctx: typer.Context) -> None:
 
 
 @config_app.command("check")
-def check(ctx: typer.Context) -> None:
+def check(
+    ctx: typer.Context,
+    online: bool = typer.Option(
+        False,
+        "--online",
+        help="Also make one free call per provider (OpenRouter's key endpoint, a lookup of "
+        "the video model) and report each as working, refused or unreachable. Offline, the "
+        "emulator answers.",
+    ),
+    json_output: bool = typer.Option(
+        False, "--json", help="With --online: print one JSON document of the checks."
+    ),
+) -> None:
     """Validate the configuration; in live mode, check that the keys are present."""
     settings = state(ctx).settings()
     settings.require_credentials()
-    stdout_console().print(
-        f"[green]configuration OK[/] — backend {settings.backend}, "
-        f"file {settings.config_file or 'none'}"
-    )
+    if not json_output:
+        stdout_console().print(
+            f"[green]configuration OK[/] — backend {settings.backend}, "
+            f"file {settings.config_file or 'none'}"
+        )
+        from storyreel.connectors.google_modes import describe_modes
+
+        for use, mode in describe_modes(settings).items():
+            stdout_console().print(f"google {use}: {mode}", highlight=False, markup=False)
+    if online:
+        from storyreel.cli.online_check import check_online
+
+        if not check_online(state(ctx), json_output=json_output):
+            raise typer.Exit(code=1)

@@ -32,6 +32,13 @@ def emulator(
     allow_remote: Annotated[
         bool, typer.Option(help="Allow binding a non-loopback address (exposes the emulator).")
     ] = False,
+    express_veo: Annotated[
+        bool,
+        typer.Option(
+            help="Serve Veo to an API key alone (Vertex AI express mode), which Vertex AI "
+            "refuses with 400 INVALID_ARGUMENT, as the emulator does by default."
+        ),
+    ] = False,
 ) -> None:
     """Serve the offline emulator of OpenRouter and Vertex AI until interrupted."""
     from storyreel.cli.ports import bound_port, listening_socket
@@ -49,6 +56,7 @@ def emulator(
         text_latency_s=text_latency,
         image_latency_s=image_latency,
         state_dir=state_dir,
+        express_veo=express_veo,
     )
     # Bound before anything is printed: a port in use is one line, not a false start.
     sock = listening_socket(host, port, choose="--port")

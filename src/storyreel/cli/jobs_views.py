@@ -29,6 +29,7 @@ _STYLE = {
     "failed": "red",
     "unknown": "yellow",
     "waiting": "yellow",
+    "quota": "yellow",
 }
 
 
@@ -74,6 +75,8 @@ class JobProgress:
                 self._total = len(self._rows)
                 self._progress.update(self._overall, total=self._total)
         phase = event.phase
+        if phase == "quota" and event.detail:
+            phase = event.detail  # e.g. "waiting for Veo quota"
         if phase == "polling" and event.polls:
             phase = f"polling ({event.polls} poll{'s' if event.polls > 1 else ''})"
         style = _STYLE.get(event.phase)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from storyreel.connectors.endpoints import Endpoints
+from storyreel.connectors.google_modes import needs_video_client
+from storyreel.settings import Settings
+
 if TYPE_CHECKING:
     from google import genai
     from google.genai.client import AsyncClient
@@ -41,6 +45,20 @@ class DeferredGenai:
     @property
     def aio(self) -> AsyncClient:
         return self._build().aio
+
+
+def deferred_video(
+    shared: Callable[[], genai.Client],
+    video: Callable[[], genai.Client],
+    settings: Settings,
+    endpoints: Endpoints,
+) -> DeferredGenai:
+    """Veo's client, deferred: ``video`` (the project path) when Veo goes another way than
+    the other calls (a key and ``google.project`` both set), else ``shared``. An override of
+    ``shared`` in force now (a test's fake, a host's client) stands for Veo's client too."""
+    if getattr(shared, "overridden", ()) or not needs_video_client(settings, endpoints):
+        return DeferredGenai(shared)
+    return DeferredGenai(video)
 
 
 class DeferredOpenAI:

@@ -72,6 +72,7 @@ def endpoints_resource(settings: Settings) -> Iterator[Endpoints]:
             video_latency_s=settings.emulator.video_latency_s,
             text_latency_s=settings.emulator.text_latency_s,
             image_latency_s=settings.emulator.image_latency_s,
+            express_veo=settings.emulator.express_veo,
             # Kept beside the jobs, so that a later process (a resume, a restarted server,
             # `storyreel video --operation`) polls the operations this one submitted.
             state_dir=settings.output_dir / STATE_FOLDER_NAME,

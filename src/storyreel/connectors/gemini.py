@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from storyreel.connectors.endpoints import Endpoints
+from storyreel.connectors.google_modes import GoogleMode, client_mode, project_of
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings
 
@@ -31,9 +32,13 @@ def retry_options(settings: Settings) -> types.HttpRetryOptions:
     )
 
 
-def build_genai_client(settings: Settings, endpoints: Endpoints) -> genai.Client:
-    """A ``genai.Client`` with explicit credentials, base URL, timeout, retries and limits.
-    Live without a Google credential: a ConfigError naming the variable to set."""
+def build_genai_client(
+    settings: Settings, endpoints: Endpoints, *, mode: GoogleMode | None = None
+) -> genai.Client:
+    """A ``genai.Client`` with explicit credentials, base URL, API version, timeout, retries
+    and limits, in ``mode`` (by default the mode of text, image and voice calls; see
+    :mod:`storyreel.connectors.google_modes`). Live without a Google credential: a
+    ConfigError naming the variable to set."""
     if not endpoints.emulated:
         settings.require_credentials("google")
     import httpx2
@@ -43,8 +48,11 @@ def build_genai_client(settings: Settings, endpoints: Endpoints) -> genai.Client
     limits = httpx2.Limits(
         max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
     )
+    mode = mode or client_mode(settings, endpoints)
     http_options = types.HttpOptions(
         base_url=endpoints.google_url,
+        # The Developer API has its own versions (v1beta); google.api_version is Vertex's.
+        api_version=settings.google.api_version if mode != "developer" else None,
         timeout=int(settings.google.timeout_s * 1000),
         retry_options=retry_options(settings),
         # Passing transports pins the backend to httpx2 (never aiohttp) with our pool limits.
@@ -53,15 +61,24 @@ def build_genai_client(settings: Settings, endpoints: Endpoints) -> genai.Client
     )
     key = endpoints.google_key.get_secret_value() if endpoints.google_key else None
     kwargs: dict[str, Any] = {"http_options": http_options}
-    if not settings.google.vertexai:
+    if mode == "developer":
         kwargs.update(vertexai=False, api_key=key)
-    elif key:
+    elif mode == "express":
         kwargs.update(vertexai=True, api_key=key)
     else:
-        kwargs.update(
-            vertexai=True, project=settings.google.project, location=settings.google.location
-        )
+        project = project_of(settings, endpoints)
+        kwargs.update(vertexai=True, project=project, location=settings.google.location)
+        if endpoints.emulated:
+            from storyreel.connectors.offline_auth import OfflineToken
+
+            kwargs.update(credentials=OfflineToken())
     return genai.Client(**kwargs)
+
+
+def build_genai_video_client(settings: Settings, endpoints: Endpoints) -> genai.Client:
+    """A ``genai.Client`` for Veo alone, on the project path with Application Default
+    Credentials; used only when ``google_modes.needs_video_client`` says so."""
+    return build_genai_client(settings, endpoints, mode="project")
 
 
 def build_genai_tts_client(settings: Settings, endpoints: Endpoints) -> genai.Client:
@@ -72,7 +89,7 @@ def build_genai_tts_client(settings: Settings, endpoints: Endpoints) -> genai.Cl
     live express-mode client refuses any other ``tts_location`` rather than ignore it.
     """
     google = settings.google
-    express = google.vertexai and endpoints.google_key is not None and not endpoints.emulated
+    express = client_mode(settings, endpoints) == "express"
     if express and google.tts_location != "global":
         raise ConfigError(
             f"google.tts_location is {google.tts_location!r}, but with GOOGLE_STUDIO_API_KEY "

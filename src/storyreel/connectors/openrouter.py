@@ -17,8 +17,10 @@ MAX_KEEPALIVE = 32
 
 
 def openrouter_headers(settings: Settings) -> dict[str, str]:
-    """OpenRouter's attribution headers."""
-    headers = {"X-Title": settings.openrouter.app_title}
+    """OpenRouter's attribution headers: the app's title under its current name and the
+    older one, and its URL, which is what OpenRouter attributes requests to."""
+    title = settings.openrouter.app_title
+    headers = {"X-OpenRouter-Title": title, "X-Title": title}
     if settings.openrouter.app_url:
         headers["HTTP-Referer"] = settings.openrouter.app_url
     return headers

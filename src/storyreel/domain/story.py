@@ -19,17 +19,24 @@ __all__ = ["MAX_SEGMENTS", "VEO_DURATIONS", "Character", "Segment", "Story", "Us
 
 
 class Usage(BaseModel):
-    """Tokens spent by one or more LLM calls."""
+    """Tokens spent by one or more LLM calls, and what OpenRouter charged for them.
+
+    ``cost_usd`` is the sum of the costs the replies reported (``usage.cost``); None when
+    none reported one.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float | None = None
 
     def __add__(self, other: Usage) -> Usage:
+        costs = [cost for cost in (self.cost_usd, other.cost_usd) if cost is not None]
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=sum(costs) if costs else None,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -12,8 +13,10 @@ from starlette.routing import Route
 
 from storyreel.emulator.faults import FaultRuleError, parse_rule
 from storyreel.emulator.google_routes import GoogleRoutes
+from storyreel.emulator.lookups import openrouter_key
 from storyreel.emulator.openai_routes import OpenAIRoutes
 from storyreel.emulator.options import EmulatorOptions
+from storyreel.emulator.quota import parse_quotas
 from storyreel.emulator.responses import json_response
 from storyreel.emulator.state import EmulatorState
 
@@ -47,10 +50,24 @@ class ControlRoutes:
                 changes = json.loads(await request.body() or b"{}")
                 if not isinstance(changes, dict):
                     raise ValueError("the body must be a JSON object of latencies")
+                express = changes.pop("express_veo", None)
+                if express is not None and not isinstance(express, bool):
+                    raise ValueError(f"express_veo must be true or false, got {express!r}")
+                # Checked before anything is applied: a bad quota changes nothing.
+                quotas = parse_quotas(changes.pop("quota")) if "quota" in changes else {}
                 self._state.latency.update(changes)
+                self._state.quota.apply(quotas)
+                if express is not None:
+                    self._state.express_veo = express
             except (ValueError, UnicodeDecodeError) as exc:
                 return json_response({"error": str(exc)}, 400)
-        return json_response(self._state.latency.describe())
+        return json_response(
+            {
+                **self._state.latency.describe(),
+                "express_veo": self._state.express_veo,
+                "quota": self._state.quota.describe(),
+            }
+        )
 
     async def reset(self, request: Request) -> Response:
         self._state.reset()
@@ -69,6 +86,8 @@ def create_app(options: EmulatorOptions | None = None) -> Starlette:
         Route("/api/v1/chat/completions", openai.chat_completions, methods=["POST"]),
         Route("/v1/models", openai.models, methods=["GET"]),
         Route("/api/v1/models", openai.models, methods=["GET"]),
+        Route("/api/v1/key", functools.partial(openrouter_key, state=state), methods=["GET"]),
+        Route("/v1/key", functools.partial(openrouter_key, state=state), methods=["GET"]),
         Route("/_emulator/stats", control.stats, methods=["GET"]),
         Route("/_emulator/faults", control.faults, methods=["GET", "POST"]),
         Route("/_emulator/config", control.config, methods=["GET", "POST"]),

@@ -8,8 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-ROUTES: Final = frozenset(
-    {"chat.completions", "generateContent", "predictLongRunning", "fetchPredictOperation"}
+# The cheap lookups ``config check --online`` makes; only status and delay faults apply.
+LOOKUP_ROUTES: Final = frozenset({"key", "models.get"})
+ROUTES: Final = (
+    frozenset(
+        {"chat.completions", "generateContent", "predictLongRunning", "fetchPredictOperation"}
+    )
+    | LOOKUP_ROUTES
 )
 KINDS: Final = frozenset(
     {
@@ -20,8 +25,16 @@ KINDS: Final = frozenset(
         "malformed",
         "safety_block",
         "operation_error",
+        # A video blocked on safety grounds, told as an operation error with support codes.
+        "safety_error",
+        # OpenRouter's provider failures inside a 200: an error object instead of the
+        # completion, or a choice that ends with finish_reason "error".
+        "error_body",
+        "error_finish",
     }
 )
+_CHAT_ONLY: Final = frozenset({"error_body", "error_finish"})
+_LOOKUP_KINDS: Final = frozenset({"status", "delay"})
 _OPERATION_ROUTES: Final = frozenset({"predictLongRunning", "fetchPredictOperation"})
 # A submit that is accepted (and counted as paid) and then answered only after ``delay_s``.
 _ACCEPTING_ROUTES: Final = frozenset({"predictLongRunning"})
@@ -80,8 +93,12 @@ def parse_rule(raw: object) -> FaultRule:
         raise FaultRuleError(f"route must be one of {sorted(ROUTES)}, got {route!r}")
     if kind not in KINDS:
         raise FaultRuleError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
-    if kind == "operation_error" and route not in _OPERATION_ROUTES:
-        raise FaultRuleError(f"operation_error applies only to {sorted(_OPERATION_ROUTES)}")
+    if kind in ("operation_error", "safety_error") and route not in _OPERATION_ROUTES:
+        raise FaultRuleError(f"{kind} applies only to {sorted(_OPERATION_ROUTES)}")
+    if kind in _CHAT_ONLY and route != "chat.completions":
+        raise FaultRuleError(f"{kind} applies only to chat.completions")
+    if route in LOOKUP_ROUTES and kind not in _LOOKUP_KINDS:
+        raise FaultRuleError(f"only {sorted(_LOOKUP_KINDS)} faults apply to {route}")
     if kind == "delay_after_accept" and route not in _ACCEPTING_ROUTES:
         raise FaultRuleError(f"delay_after_accept applies only to {sorted(_ACCEPTING_ROUTES)}")
     status = raw.get("status", 500)

@@ -20,6 +20,7 @@ from storyreel.emulator.gemini import (
     text_reply,
 )
 from storyreel.emulator.handling import begin
+from storyreel.emulator.lookups import MODEL_RESOURCE, publisher_model
 from storyreel.emulator.responses import dumps, google_error, json_response, malformed
 from storyreel.emulator.speech import SpeechCall, is_speech, speech_reply
 from storyreel.emulator.speech_log import SpeechEntry
@@ -98,10 +99,14 @@ class GoogleRoutes:
     async def get(self, request: Request) -> Response:
         """``GET {version}/{operation name}``: the plain operations.get some clients use."""
         resource = request.path_params["resource"]
-        if request.path_params["version"] not in VERSIONS or "/operations/" not in resource:
+        model = MODEL_RESOURCE.match(resource)
+        looked_up = "/operations/" in resource or model is not None
+        if request.path_params["version"] not in VERSIONS or not looked_up:
             return google_error(404, f"The requested URL {request.url.path} was not found.")
         if credential(request) is None:
             return google_error(401, "The request is missing a valid API key or access token.")
+        if model is not None:
+            return await publisher_model(request, self._state, model.group("model"))
         return await self._veo.lookup(request, resource)
 
     async def _generate_content(self, request: Request, target: Target) -> Response:

@@ -1,4 +1,5 @@
-"""The steps every API route shares: count, consult the fault rules, delay, parse the body."""
+"""The steps every API route shares: count, enforce the quota, consult the fault rules, delay,
+parse the body."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from storyreel.emulator.faults import Verdict
+from storyreel.emulator.quota import over_quota
 from storyreel.emulator.responses import drop_connection
 from storyreel.emulator.state import EmulatorState
 
@@ -52,6 +54,9 @@ async def begin(
     """Count the request and apply delay/status faults; a Response means: answer with it."""
     body = await request.body()
     state.count(route, request.scope.get("client"))
+    exceeded = state.quota.admit(route)
+    if exceeded is not None:
+        return over_quota(route, exceeded)
     verdict = state.faults.decide(route, body)
     if verdict.delay_s > 0:
         await asyncio.sleep(verdict.delay_s)

@@ -21,6 +21,14 @@ from storyreel.emulator.chat import (
     read_messages,
 )
 from storyreel.emulator.handling import Call, begin
+from storyreel.emulator.openrouter_rules import (
+    cost_usd,
+    fail_choices,
+    failed_reply,
+    read_provider,
+    schema_refusal,
+    upstream_error,
+)
 from storyreel.emulator.responses import dumps, json_response, malformed, openai_error
 from storyreel.emulator.state import EmulatorState
 from storyreel.emulator.text import estimate_tokens
@@ -42,9 +50,7 @@ def _authorized(request: Request) -> bool:
 
 
 def _unauthorized() -> Response:
-    return openai_error(
-        401, "Missing or empty bearer token in the Authorization header.", code="invalid_api_key"
-    )
+    return openai_error(401, "No auth credentials found")
 
 
 class OpenAIRoutes:
@@ -67,7 +73,7 @@ class OpenAIRoutes:
     async def chat_completions(self, request: Request) -> Response:
         if not _authorized(request):
             return _unauthorized()
-        started = await begin(request, self._state, "chat.completions", openai_error)
+        started = await begin(request, self._state, "chat.completions", upstream_error)
         if isinstance(started, Response):
             return started
         call = started
@@ -76,7 +82,11 @@ class OpenAIRoutes:
         if not isinstance(model, str) or not model:
             return openai_error(400, "'model' must be a non-empty string")
         try:
+            self._state.record_routing(read_provider(payload))
             conversation = read_messages(payload.get("messages"))
+            refusal = schema_refusal(model, payload.get("response_format"))
+            if refusal is not None:
+                return refusal
             contents = self._contents(call, conversation)
         except ChatRequestError as exc:
             return openai_error(400, str(exc))
@@ -86,6 +96,11 @@ class OpenAIRoutes:
             return await call.drop()
         if call.fault == "malformed":
             return malformed()
+        rule = call.verdict.rule
+        if rule is not None and call.fault == "error_body":
+            return json_response(failed_reply(rule.status))
+        if rule is not None and call.fault == "error_finish":
+            fail_choices(completion, rule.status)
         if payload.get("stream"):
             options = payload.get("stream_options") or {}
             usage = isinstance(options, dict) and bool(options.get("include_usage"))
@@ -128,6 +143,7 @@ class OpenAIRoutes:
                 {"index": index, "message": message, "finish_reason": finish, "logprobs": None}
             )
         prompt_tokens = conversation.prompt_tokens
+        cost = cost_usd(model, prompt_tokens, completion_tokens)
         return {
             "id": f"chatcmpl-{digest}{next(self._ids):06d}",
             "object": "chat.completion",
@@ -138,6 +154,8 @@ class OpenAIRoutes:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                # OpenRouter reports every reply's cost, in USD, with its usage.
+                "cost": cost,
             },
         }
 

@@ -26,6 +26,13 @@ SAFETY_REASON: Final = (
     "Veo could not generate videos because the input prompt or the generated content "
     "violates Vertex AI's usage guidelines (emulated safety filter). Support codes: 58061214"
 )
+# How Vertex also reports a blocked video: an operation error (3, INVALID_ARGUMENT) whose
+# message carries the support codes.
+SAFETY_ERROR: Final = (
+    "The prompt could not be submitted. This prompt contains sensitive words that violate "
+    "Google's Responsible AI practices. Try rephrasing the prompt. If you think this was an "
+    "error, send feedback. Support codes: 17301594, 29310472"
+)
 _MAX_KEPT: Final = 10_000
 # Stored operations nobody has touched for this long are forgotten, as Google forgets them.
 RETENTION_S: Final = 30 * 24 * 3600.0
@@ -69,6 +76,8 @@ class Operation:
         """The finished operation document, as ``fetchPredictOperation`` returns it."""
         if self.outcome == "error":
             return self._error("Video generation failed with an internal error (emulated).")
+        if self.outcome == "safety_error":
+            return self._error(SAFETY_ERROR, code=3)
         if self.outcome == "safety":
             response = {
                 "@type": RESPONSE_TYPE,
@@ -97,8 +106,8 @@ class Operation:
             "response": {"@type": RESPONSE_TYPE, "videos": videos},
         }
 
-    def _error(self, message: str) -> dict[str, Any]:
-        return {"name": self.name, "done": True, "error": {"code": 13, "message": message}}
+    def _error(self, message: str, *, code: int = 13) -> dict[str, Any]:
+        return {"name": self.name, "done": True, "error": {"code": code, "message": message}}
 
     def cancel(self) -> None:
         if self.encoding is not None and not self.encoding.done():
@@ -137,6 +146,7 @@ def _clip_record(clip: ClipSpec) -> dict[str, Any]:
         "image": image,
         "card": clip.card,
         "audio": clip.audio,
+        "resolution": clip.resolution,
     }
 
 
@@ -151,6 +161,7 @@ def _clip_from(item: dict[str, Any]) -> ClipSpec:
         image=base64.b64decode(image) if isinstance(image, str) else None,
         card=item.get("card"),
         audio=bool(item.get("audio", False)),
+        resolution=str(item.get("resolution", "720p")),
     )
 
 

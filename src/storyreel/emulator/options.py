@@ -18,12 +18,16 @@ class EmulatorOptions:
     wrote for each visual prompt) are kept on disk, so that an operation accepted by one
     process can be polled and collected by any later one using the same folder, as with
     the real service. Without it they live in memory and end with the process.
+
+    ``express_veo`` lets Veo be called in express mode (an API key, no project in the
+    path). Off by default, as on Vertex AI, which refuses it with 400 INVALID_ARGUMENT.
     """
 
     video_latency_s: float = 2.0
     text_latency_s: float = 0.0
     image_latency_s: float = 0.0
     state_dir: Path | None = None
+    express_veo: bool = False
 
     def __post_init__(self) -> None:
         for name in ("video_latency_s", "text_latency_s", "image_latency_s"):

@@ -28,13 +28,6 @@ _GOOGLE_STATUS: Final = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
-_OPENAI_TYPE: Final = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    429: "rate_limit_error",
-}
 
 
 def dumps(data: Any) -> bytes:
@@ -57,13 +50,29 @@ def openai_error(
     status: int,
     message: str,
     *,
-    code: str | None = None,
     retry_after_s: float | None = None,
+    provider_name: str | None = None,
+    raw: Any = None,
 ) -> Response:
-    """An error in the shape the OpenAI SDK parses into ``APIStatusError.body``."""
-    kind = _OPENAI_TYPE.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code or kind}}
-    return json_response(body, status, _retry_headers(retry_after_s))
+    """An error in OpenRouter's shape, ``{"error": {"code", "message", "metadata"}}`` with the
+    HTTP status as the numeric ``code``, which the OpenAI SDK parses into
+    ``APIStatusError.body``. An error of the upstream provider names it in
+    ``metadata.provider_name`` and carries its own body in ``metadata.raw``."""
+    return json_response(
+        {"error": error_object(status, message, provider_name=provider_name, raw=raw)},
+        status,
+        _retry_headers(retry_after_s),
+    )
+
+
+def error_object(
+    code: int, message: str, *, provider_name: str | None = None, raw: Any = None
+) -> dict[str, Any]:
+    """OpenRouter's error object, as sent in an error response or inside a 200 reply."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if provider_name is not None:
+        error["metadata"] = {"provider_name": provider_name, "raw": raw}
+    return error
 
 
 def google_error(status: int, message: str, *, retry_after_s: float | None = None) -> Response:

@@ -16,6 +16,7 @@ from storyreel.emulator.faults import FaultBook
 from storyreel.emulator.narrations import NarrationBook
 from storyreel.emulator.operations import OperationStore
 from storyreel.emulator.options import EmulatorOptions
+from storyreel.emulator.quota import QuotaBook
 from storyreel.emulator.records import RecordFolder
 from storyreel.emulator.speech_log import SpeechLog
 
@@ -25,7 +26,11 @@ ROUTE_NAMES: Final = (
     "generateContent",
     "predictLongRunning",
     "fetchPredictOperation",
+    "key",
+    "models.get",
 )
+# How many chat requests' routing preferences the stats keep (the latest ones).
+_ROUTING_KEPT: Final = 1000
 # The in-process emulator's state folder, inside the output folder.
 STATE_FOLDER_NAME: Final = ".storyreel-emulator"
 # Sub-folders of the state folder.
@@ -79,6 +84,9 @@ class EmulatorState:
             image_s=options.image_latency_s,
         )
         self.faults = FaultBook()
+        self.quota = QuotaBook()
+        # Whether Veo answers express-mode calls; changed through ``/_emulator/config``.
+        self.express_veo = options.express_veo
         self.connections = ConnectionRegistry()
         folder = options.state_dir
         self.state_dir = folder
@@ -92,6 +100,12 @@ class EmulatorState:
         self._lock = threading.Lock()
         self._requests: dict[str, int] = dict.fromkeys(ROUTE_NAMES, 0)
         self._video_submissions = 0
+        self._routing: list[dict[str, Any] | None] = []
+
+    def record_routing(self, provider: dict[str, Any] | None) -> None:
+        """Keep a chat request's ``provider`` preferences (None: it sent none)."""
+        with self._lock:
+            self._routing = [*self._routing[-(_ROUTING_KEPT - 1) :], provider]
 
     def count(self, route: str, client: Any) -> None:
         self.connections.saw_request(client if isinstance(client, tuple) else None)
@@ -106,22 +120,28 @@ class EmulatorState:
         with self._lock:
             requests = dict(self._requests)
             submissions = self._video_submissions
+            routing = list(self._routing)
         return {
             "requests": requests,
             "connections_opened": self.connections.connections_opened,
             "connections_open": self.connections.connections_open,
             "video_submissions": submissions,
+            "chat_routing": routing,
             "operations": len(self.operations),
             **self.speech.stats(),
             "state_dir": str(self.state_dir) if self.state_dir is not None else None,
             "faults": self.faults.describe(),
+            "quota": self.quota.describe(),
+            "over_quota": self.quota.refused(),
             "latency": self.latency.describe(),
+            "express_veo": self.express_veo,
         }
 
     def reset(self) -> None:
         """Forget faults, counters, operations and narrations (in the state folder too);
-        latencies stay as configured."""
+        latencies and quotas stay as configured."""
         self.faults.clear()
+        self.quota.reset_counts()
         self.operations.clear()
         self.narrations.clear()
         self.speech.clear()
@@ -129,3 +149,4 @@ class EmulatorState:
         with self._lock:
             self._requests = dict.fromkeys(ROUTE_NAMES, 0)
             self._video_submissions = 0
+            self._routing = []

@@ -15,10 +15,16 @@ from storyreel.emulator.images import AspectRatioError, parse_ratio
 from storyreel.emulator.operations import Operation, project_number
 from storyreel.emulator.responses import google_error, json_response, malformed
 from storyreel.emulator.state import EmulatorState
+from storyreel.emulator.veo_models import EXPRESS_REFUSAL, VeoParameterError, checked_video
 from storyreel.emulator.video import MAX_SECONDS, ClipSpec
 
 _MAX_SAMPLES: Final = 4
-_FAULT_OUTCOMES: Final = {"safety_block": "safety", "operation_error": "error"}
+_VEO_RATIOS: Final = ((16, 9), (9, 16))
+_FAULT_OUTCOMES: Final = {
+    "safety_block": "safety",
+    "operation_error": "error",
+    "safety_error": "safety_error",
+}
 
 
 class VeoRequestError(ValueError):
@@ -52,10 +58,11 @@ def _flag(parameters: Mapping[str, Any], key: str) -> bool:
 
 
 def clips_for(
-    payload: Mapping[str, Any], card: str | None = None
+    payload: Mapping[str, Any], card: str | None = None, *, model: str = ""
 ) -> tuple[list[ClipSpec], str | None]:
-    """The clips a submission asks for, and where it wants them stored (``storageUri``);
-    ``card`` is the narration their title cards show, when the emulator knows it."""
+    """The clips a submission to ``model`` asks for, and where it wants them stored
+    (``storageUri``); ``card`` is the narration their title cards show, when the emulator
+    knows it."""
     instances = payload.get("instances")
     if not isinstance(instances, list) or not instances or not isinstance(instances[0], Mapping):
         raise VeoRequestError("instances must hold one object with a prompt")
@@ -71,14 +78,23 @@ def clips_for(
         ratio = parse_ratio(parameters.get("aspectRatio"), default="16:9")
     except AspectRatioError as exc:
         raise VeoRequestError(str(exc)) from exc
+    if ratio not in _VEO_RATIOS:
+        raise VeoRequestError(
+            f"Unsupported aspect ratio {parameters.get('aspectRatio')!r}, supported aspect "
+            "ratios are ['16:9', '9:16']."
+        )
     seconds = _whole(parameters, "durationSeconds", 8, 1, MAX_SECONDS)
     samples = _whole(parameters, "sampleCount", 1, 1, _MAX_SAMPLES)
     storage = parameters.get("storageUri")
     if storage is not None and (not isinstance(storage, str) or not storage.startswith("gs://")):
         raise VeoRequestError("parameters.storageUri must be a gs:// URI")
     audio = _flag(parameters, "generateAudio")
+    try:
+        resolution = checked_video(model, parameters, seconds)
+    except VeoParameterError as exc:
+        raise VeoRequestError(str(exc)) from exc
     clips = [
-        ClipSpec(prompt, ratio, seconds, sample, image, card=card, audio=audio)
+        ClipSpec(prompt, ratio, seconds, sample, image, card, audio, resolution)
         for sample in range(samples)
     ]
     return clips, storage
@@ -97,8 +113,10 @@ class VeoRoutes:
         if isinstance(started, Response):
             return started
         call = started
+        if project is None and not self._state.express_veo:
+            return google_error(400, EXPRESS_REFUSAL)
         try:
-            clips, storage = clips_for(call.payload, self._card(call.payload))
+            clips, storage = clips_for(call.payload, self._card(call.payload), model=model)
         except VeoRequestError as exc:
             return google_error(400, str(exc))
         # Express-mode calls have no project in the path; Vertex still names one in the operation.

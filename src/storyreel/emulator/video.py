@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import av
-from PIL import Image, ImageDraw
 
 from storyreel.emulator.audio_bed import add_bed_stream, encode_bed
 from storyreel.emulator.images import frame_size, palette, render_card
+from storyreel.emulator.yuv_frames import PlaneCanvas
 
 FPS: Final = 8
-LONG_SIDE: Final = 640
+# The long side of a clip at each resolution Veo makes: 720p at 9:16 is 720x1280.
+LONG_SIDES: Final = {"720p": 1280, "1080p": 1920}
 MAX_SECONDS: Final = 30
 
 
@@ -24,7 +26,8 @@ class ClipSpec:
     """Everything that decides a clip's bytes: equal specs give identical files.
 
     ``card`` is the text the title card shows (the segment's narration, when the emulator
-    knows it); ``audio`` adds a sound bed, as ``generateAudio`` asks of Veo.
+    knows it); ``audio`` adds a sound bed, as ``generateAudio`` asks of Veo; ``resolution``
+    is 720p or 1080p.
     """
 
     prompt: str
@@ -34,6 +37,7 @@ class ClipSpec:
     image: bytes | None = None
     card: str | None = None
     audio: bool = False
+    resolution: str = "720p"
 
 
 def card_text(spec: ClipSpec) -> str:
@@ -41,24 +45,21 @@ def card_text(spec: ClipSpec) -> str:
     return spec.card.strip() if spec.card and spec.card.strip() else spec.prompt
 
 
-def _frames(spec: ClipSpec, size: tuple[int, int]) -> list[Image.Image]:
+def _frames(spec: ClipSpec, size: tuple[int, int]) -> Iterator[av.VideoFrame]:
     caption = f"storyreel emulator · take {spec.sample + 1}"
     base = render_card(card_text(spec), size, caption=caption, background=spec.image)
     width, height = size
     accent = tuple(255 - channel // 2 for channel in palette(spec.prompt)[0])
+    canvas = PlaneCanvas(base, accent)
     radius = max(6, min(size) // 24)
     total = spec.seconds * FPS
-    frames = []
     for index in range(total):
-        frame = base.copy()
-        draw = ImageDraw.Draw(frame)
-        # A dot crossing the frame and a progress bar: enough motion to tell frames apart.
+        # A square crossing the frame and a progress bar: enough motion to tell frames apart.
         x = radius + (width - 2 * radius) * index // max(1, total - 1)
         y = height // 6
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=accent)
-        draw.rectangle((0, height - 6, width * (index + 1) // total, height), fill=accent)
-        frames.append(frame)
-    return frames
+        dot = (x - radius, y - radius, x + radius, y + radius)
+        bar = (0, height - 6, width * (index + 1) // total, height)
+        yield canvas.frame([dot, bar])
 
 
 @functools.lru_cache(maxsize=32)
@@ -66,7 +67,7 @@ def make_mp4(spec: ClipSpec) -> bytes:
     """Encode ``spec`` as H.264/yuv420p MP4; cached, and safe to call from worker threads."""
     if not 1 <= spec.seconds <= MAX_SECONDS:
         raise ValueError(f"duration must be 1-{MAX_SECONDS} seconds, got {spec.seconds}")
-    size = frame_size(spec.ratio, LONG_SIDE, even=True)
+    size = frame_size(spec.ratio, LONG_SIDES[spec.resolution], even=True)
     out = io.BytesIO()
     # bitexact keeps library version strings and timestamps out of the file, and a single
     # encoder thread keeps x264's decisions independent of scheduling: same spec, same bytes.
@@ -76,9 +77,7 @@ def make_mp4(spec: ClipSpec) -> bytes:
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "ultrafast", "crf": "30", "threads": "1"}
         bed = add_bed_stream(container) if spec.audio else None
-        for image in _frames(spec, size):
-            # PyAV ships this constructor without annotations.
-            frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
+        for frame in _frames(spec, size):
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

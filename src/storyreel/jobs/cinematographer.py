@@ -29,8 +29,10 @@ from storyreel.jobs.manifest import (
 )
 from storyreel.jobs.models import THUMBNAIL_STEP, StepKind, StepRecord, StepStatus, clip_step_key
 from storyreel.jobs.ports import ClipMaker, ReelAssembler, Voice
-from storyreel.jobs.reel_manifest import ASSEMBLE_STEP, ReelEntry
+from storyreel.jobs.quota_waits import ClipSlots, reporting_waits
+from storyreel.jobs.reel_manifest import ASSEMBLE_STEP, ReelEntry, voice_step_key
 from storyreel.jobs.voicing import Voicing, voice_steps
+from storyreel.quota import Limiter
 from storyreel.settings import Settings
 
 __all__ = ["Cinematographer", "ClipMaker", "planned_steps"]
@@ -53,6 +55,8 @@ class Cinematographer:
     The steps go to a journal (a job's store when run as a job): a submitted operation is
     recorded before it is polled, so a later run re-polls it instead of paying again.
     Without a ``voice`` nothing is narrated; without an ``assembler`` no reel is made.
+    ``limiter`` (unlimited by default) caps the operations running at once across jobs;
+    steps waiting for its budgets report ``quota`` progress.
     """
 
     def __init__(
@@ -62,7 +66,9 @@ class Cinematographer:
         *,
         voice: Voice | None = None,
         assembler: ReelAssembler | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
+        self._limiter = limiter or Limiter.unlimited()
         self._media = media
         self._settings = settings
         self._voice = voice
@@ -146,15 +152,22 @@ class Cinematographer:
         files are the caller's (the job layer writes each once)."""
         report = progress or _ignore
         journal.add(self.plan(story, choices or reel_choices(self._settings)))
-        limit = asyncio.Semaphore(self._settings.video.concurrency)
+        limit = ClipSlots(asyncio.Semaphore(self._settings.video.concurrency), self._limiter)
         # Operations already submitted go first, so that they take the first slots.
         order = sorted(story.segments, key=lambda s: _rank(journal.get(clip_step_key(s.index))))
         shots = Filming(self._media, self._settings, story, out_dir, journal, report)
-        work = [*(shots.clip(segment, limit) for segment in order), shots.thumbnail()]
+
+        def told(work: Coroutine[Any, Any, None], key: str, index: int | None) -> Any:
+            return reporting_waits(work, report, key=key, index=index, job_id=journal.job_id)
+
+        work = [told(shots.clip(s, limit), clip_step_key(s.index), s.index) for s in order]
+        work.append(told(shots.thumbnail(), THUMBNAIL_STEP, None))
         if self._voice is not None:
             voices = asyncio.Semaphore(self._settings.video.concurrency)
             reading = Voicing(self._voice, out_dir, journal, report, voices)
-            work += [reading.segment(segment) for segment in story.segments]
+            work += [
+                told(reading.segment(s), voice_step_key(s.index), s.index) for s in story.segments
+            ]
         await _all_or_none(work)
 
     async def reshoot(
@@ -169,8 +182,11 @@ class Cinematographer:
         """Film segment ``index`` as its step says (reset it to ``pending`` to film it
         again): one clip, nothing else."""
         segment = story.segments[index - 1]
-        shots = Filming(self._media, self._settings, story, out_dir, journal, progress or _ignore)
-        await shots.clip(segment, asyncio.Semaphore(1))
+        report = progress or _ignore
+        shots = Filming(self._media, self._settings, story, out_dir, journal, report)
+        key = clip_step_key(segment.index)
+        clip = shots.clip(segment, ClipSlots(asyncio.Semaphore(1), self._limiter))
+        await reporting_waits(clip, report, key=key, index=index, job_id=journal.job_id)
 
     async def assemble(
         self,

@@ -15,6 +15,7 @@ from storyreel.jobs.journal import ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import THUMBNAIL_FILENAME
 from storyreel.jobs.models import THUMBNAIL_STEP, StepRecord, StepStatus, clip_path, clip_step_key
 from storyreel.jobs.ports import ClipMaker
+from storyreel.jobs.quota_waits import ClipLimit
 from storyreel.jobs.store import LeaseLost
 from storyreel.jobs.submit_ledger import SubmitLedger
 from storyreel.logs import redact
@@ -54,7 +55,7 @@ class Filming:
             raise AssertionError(f"step {key} was planned but is not in the journal")
         return step
 
-    async def clip(self, segment: Segment, limit: asyncio.Semaphore) -> None:
+    async def clip(self, segment: Segment, limit: ClipLimit) -> None:
         key, index = clip_step_key(segment.index), segment.index
         step = self._step(key)
         if step.status is StepStatus.SUCCEEDED:

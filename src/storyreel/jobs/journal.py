@@ -17,8 +17,9 @@ class ProgressEvent:
     ``key`` is ``story``, ``clip-NN``, ``voice-NN``, ``thumbnail`` or ``assemble``; ``phase``
     one of ``writing``, ``queued``, ``submitted``, ``unknown`` (the submit's outcome),
     ``retrying``, ``polling``, ``speaking`` (a narration being read), ``assembling``, ``done``,
-    ``skipped``, ``failed`` or ``waiting`` (an operation left for a resume to collect);
-    ``polls`` counts polls so far.
+    ``skipped``, ``failed``, ``waiting`` (an operation left for a resume to collect) or
+    ``quota`` (waiting for a rate-limit budget; ``detail`` says which, e.g. "waiting for Veo
+    quota"); ``polls`` counts polls so far.
     """
 
     key: str

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storyreel.domain.story import Story, Usage
 from storyreel.files import write_atomic
+from storyreel.jobs.cost_report import KindCost, cost_report
 from storyreel.jobs.models import STORY_STEP, StepKind, StepRecord, StepStatus
 from storyreel.jobs.prices import speech_seconds, total_usd, video_usd
 from storyreel.jobs.reel_manifest import AudioEntry, ReelEntry, audio_entries
@@ -66,6 +67,8 @@ class Manifest(BaseModel):
     video_model: str
     video_submissions: int = 0
     estimated_cost_usd: float | None = None
+    # Per kind of billed call (clips, images, voice): estimated, and what was submitted.
+    costs: list[KindCost] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     failures: list[Failure] = Field(default_factory=list)
 
@@ -163,6 +166,7 @@ def build_manifest(
         video_model=settings.google.video_model,
         video_submissions=sum(step.submissions for step in steps),
         estimated_cost_usd=planned_cost_usd(settings, story, steps) if story else None,
+        costs=cost_report(settings, story, steps) if story else [],
         usage=usage or Usage(),
         failures=failures,
     )

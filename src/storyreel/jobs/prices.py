@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from storyreel.domain.story import Segment
-from storyreel.settings import Settings
+from storyreel.settings import Settings, video_price
 
 
 def video_usd(settings: Settings, seconds: float) -> float | None:
-    """Seconds of video at the configured model's list price; ``None`` when the price of
-    that model is not configured (no guess)."""
-    price = settings.video.price_per_second_usd.get(settings.google.video_model)
+    """Seconds of video at the configured model's list price, with or without audio and at
+    the configured resolution; ``None`` when that model's price is not configured (no guess)."""
+    video = settings.video
+    price = video_price(
+        video.price_per_second_usd,
+        settings.google.video_model,
+        audio=video.generate_audio,
+        resolution=video.resolution,
+    )
     if price is None:
         return None
     return round(seconds * price, 4)

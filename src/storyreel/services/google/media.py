@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storyreel.errors import ConfigError, ProviderError
+from storyreel.quota import VIDEO_POLL, VIDEO_SUBMIT, Limiter, WaitTally
 from storyreel.services.google import errors as gerr
+from storyreel.services.google.express import check_express_refusal
 from storyreel.services.google.files import mp4_duration, save_media
 from storyreel.services.google.models import ImageResult, VideoRequest, VideoResult
 from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
 from storyreel.services.google.polling import PollSchedule, poll_until_done
 from storyreel.services.google.protocol import GenaiClient
 from storyreel.services.google.results import OperationFailed, video_payload
+from storyreel.services.google.throttling import google_throttle
 from storyreel.services.google.thumbnails import IMAGE_ASPECT_RATIOS, make_thumbnail
 from storyreel.services.google.video_calls import VIDEO_ASPECT_RATIOS, video_call, video_request
 from storyreel.settings import Settings
@@ -38,7 +41,8 @@ class SubmitOutcomeUnknown(ProviderError):
 class MediaService:
     """Veo clips and thumbnail images through google-genai.
 
-    ``sleep`` and ``clock`` are the waiting and timing functions (seams for tests).
+    ``sleep`` and ``clock`` are the waiting and timing functions (seams for tests);
+    ``limiter`` holds every call to its budget (unlimited unless the container passes one).
     """
 
     def __init__(
@@ -48,8 +52,12 @@ class MediaService:
         *,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        limiter: Limiter | None = None,
+        video_client: GenaiClient | None = None,
     ) -> None:
         self._client = client
+        self._video = video_client or client  # Veo's, when it goes another way than images
+        self._limiter = limiter or Limiter.unlimited()
         self._settings = settings
         self._sleep = sleep
         self._clock = clock
@@ -62,6 +70,7 @@ class MediaService:
         return video_request(
             self._settings.video,
             prompt,
+            model=self._settings.google.video_model,
             duration_seconds=duration_seconds,
             aspect_ratio=aspect_ratio,
         )
@@ -86,11 +95,20 @@ class MediaService:
         submit of unknown outcome.
         """
         self._require_vertex(label)
-        source, config = video_call(request, output_gcs_uri=self._settings.video.output_gcs_uri)
+        source, config = video_call(
+            request,
+            model=self._settings.google.video_model,
+            output_gcs_uri=self._settings.video.output_gcs_uri,
+        )
         try:
             operation = await send_paid(
-                lambda: self._client.aio.models.generate_videos(
-                    model=self._settings.google.video_model, source=source, config=config
+                lambda: self._limiter.call(
+                    VIDEO_SUBMIT,
+                    self._settings.google.video_model,
+                    lambda: self._video.aio.models.generate_videos(
+                        model=self._settings.google.video_model, source=source, config=config
+                    ),
+                    throttled=google_throttle,
                 ),
                 retry=self._paid_retry,
                 what=f"submitting {label}",
@@ -100,6 +118,9 @@ class MediaService:
             )
         except MaybeBilled as maybe:
             raise _unknown(maybe.error) from maybe.__cause__
+        except ProviderError as error:
+            check_express_refusal(error, self._settings, label)
+            raise
         if not operation.name:
             raise SubmitOutcomeUnknown(
                 f"Google accepted {label} but returned no operation name to poll",
@@ -130,13 +151,21 @@ class MediaService:
         pending = types.GenerateVideosOperation.model_validate({"name": operation})
         # The poll loop below is the one layer that retries a poll, within video.timeout_s.
         poll_config = types.GetOperationConfig(http_options=no_sdk_retries())
+        # Waits for poll budget are not the clip's time: the timeout's clock leaves them out.
+        tally = WaitTally()
         finished = await poll_until_done(
-            lambda: self._client.aio.operations.get(pending, config=poll_config),
+            lambda: self._limiter.call(
+                VIDEO_POLL,
+                _operation_model(operation),
+                lambda: self._video.aio.operations.get(pending, config=poll_config),
+                throttled=google_throttle,
+                tally=tally,
+            ),
             operation=operation,
             label=label,
             schedule=PollSchedule(video.poll_initial_s, video.poll_max_s, video.timeout_s),
             sleep=self._sleep,
-            clock=self._clock,
+            clock=lambda: self._clock() - tally.waited_s,
             on_poll=on_poll,
         )
         return await self._save_video(finished, operation, dest, label)
@@ -160,6 +189,7 @@ class MediaService:
             aspect_ratio=aspect_ratio or self._settings.video.aspect_ratio,
             retry=self._paid_retry,
             mime_type=mime_type,
+            limiter=self._limiter,
         )
 
     def _require_vertex(self, label: str) -> None:
@@ -186,6 +216,12 @@ class MediaService:
         duration = await asyncio.to_thread(mp4_duration, dest)
         logger.info("%s: saved %d bytes to %s", label, len(payload.data), dest)
         return VideoResult(dest, operation, len(payload.data), duration, payload.uri)
+
+
+def _operation_model(operation: str) -> str:
+    # ".../models/{model}/operations/{id}": polls draw from the budget of the model polled.
+    head, _, _ = operation.partition("/operations/")
+    return head.rpartition("/models/")[2] or head
 
 
 def _unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +14,8 @@ class VideoRequest(BaseModel):
     model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     prompt: str = Field(min_length=1)
-    duration_seconds: Literal[4, 6, 8]
+    # Which lengths a model takes is the Veo table's call (storyreel.domain.veo).
+    duration_seconds: int = Field(ge=1, le=8)
     aspect_ratio: str
     resolution: str
     negative_prompt: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,18 @@ BLOCKING_FINISH_REASONS = frozenset(
 # A thumbnail is saved as it came; the job folder and the CLI name only these two types.
 THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg"})
 _EXCERPT = 200
+_SUPPORT_CODES = re.compile(r"support codes?:\s*([\d,\s]+)", re.IGNORECASE)
 
 
 class OperationFailed(ProviderError):
     """A Veo operation that finished without a usable clip. Final: polling it again gives
     the same answer, and submitting again would be a new, billed clip."""
+
+
+def support_codes(message: str) -> list[str]:
+    """The numbers after "Support codes:" in a Veo error message (none when absent)."""
+    found = _SUPPORT_CODES.search(message)
+    return re.findall(r"\d+", found.group(1)) if found else []
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,15 @@ def video_payload(operation: types.GenerateVideosOperation, *, label: str) -> Vi
         error = operation.error
         detail = redact(str(error.get("message") or error))
         code = error.get("code")
+        codes = support_codes(detail)
+        if codes:
+            # Vertex also tells a blocked video this way; the codes name the filter that hit.
+            raise ContentBlockedError(
+                f"{label} was blocked by Google's safety filters: {detail}",
+                provider=PROVIDER,
+                reasons=[detail],
+                codes=codes,
+            )
         suffix = f" (code {code})" if code is not None else ""
         raise OperationFailed(
             f"Veo could not make {label}: {detail}{suffix}",
@@ -171,5 +188,6 @@ __all__ = [
     "ImagePayload",
     "VideoPayload",
     "image_payload",
+    "support_codes",
     "video_payload",
 ]

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from storyreel.domain.reel import Speech
 from storyreel.errors import InputError, ProviderError
+from storyreel.quota import SPEECH, Limiter
 from storyreel.services.google import errors as gerr
 from storyreel.services.google.audio import speech_payload
 from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
+from storyreel.services.google.throttling import google_throttle
 from storyreel.settings import Settings
 
 if TYPE_CHECKING:
@@ -89,7 +91,8 @@ class SpeechService:
     ``client`` is the google-genai client for ``google.tts_location`` (the container's
     ``genai_tts_client``); ``sleep`` is the wait before a resend (a seam for tests).
     Each call is billed, so it is sent again only when Google certainly refused it;
-    ``calls_sent`` and ``calls_refused`` count this service's requests.
+    ``calls_sent`` and ``calls_refused`` count this service's requests; each waits for
+    the TTS budget of ``limiter`` (none by default).
     """
 
     def __init__(
@@ -98,8 +101,10 @@ class SpeechService:
         settings: Settings,
         *,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        limiter: Limiter | None = None,
     ) -> None:
         self._client = client
+        self._limiter = limiter or Limiter.unlimited()
         self._model = settings.google.tts_model
         self._voice = settings.narration.voice
         self._style = settings.narration.style
@@ -156,8 +161,13 @@ class SpeechService:
         async def call() -> types.GenerateContentResponse:
             self._sent += 1
             try:
-                return await self._client.aio.models.generate_content(
-                    model=self._model, contents=contents, config=config
+                return await self._limiter.call(
+                    SPEECH,
+                    self._model,
+                    lambda: self._client.aio.models.generate_content(
+                        model=self._model, contents=contents, config=config
+                    ),
+                    throttled=google_throttle,
                 )
             except Exception as exc:
                 # classify() re-raises what is not about the call; that goes up unchanged.

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from storyreel.errors import InputError, ProviderError
+from storyreel.quota import IMAGE, Limiter
 from storyreel.services.google import errors as gerr
 from storyreel.services.google.files import (
     IMAGE_TYPES_BY_SUFFIX,
@@ -17,6 +18,7 @@ from storyreel.services.google.models import ImageResult
 from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
 from storyreel.services.google.protocol import GenaiClient
 from storyreel.services.google.results import image_payload
+from storyreel.services.google.throttling import google_throttle
 
 IMAGE_ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 
@@ -30,11 +32,13 @@ async def make_thumbnail(
     aspect_ratio: str,
     retry: PaidRetry,
     mime_type: str | None = None,
+    limiter: Limiter | None = None,
 ) -> ImageResult:
     """Generate one image with ``model`` and write it to ``dest``: as the model made it (PNG
     or JPEG), or converted to ``mime_type`` (``image/png``, ``image/jpeg`` or ``image/webp``).
 
-    Each image is billed: it is sent again only when Google certainly refused it.
+    Each image is billed: it is sent again only when Google certainly refused it. Each
+    request waits for the image budget of ``limiter`` (none by default).
     """
     from google.genai import types
 
@@ -52,10 +56,16 @@ async def make_thumbnail(
         http_options=no_sdk_retries(),
     )
     what = "the thumbnail"
+    budget = limiter or Limiter.unlimited()
     try:
         response = await send_paid(
-            lambda: client.aio.models.generate_content(
-                model=model, contents=prompt.strip(), config=config
+            lambda: budget.call(
+                IMAGE,
+                model,
+                lambda: client.aio.models.generate_content(
+                    model=model, contents=prompt.strip(), config=config
+                ),
+                throttled=google_throttle,
             ),
             retry=retry,
             what=f"making {what}",

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS, checked_text
+from storyreel.domain.veo import VEO_3, VEO_ASPECT_RATIOS, clip_problem, veo_model
 from storyreel.errors import InputError
 from storyreel.services.google.models import VideoRequest
 from storyreel.services.google.paid_calls import no_sdk_retries
@@ -14,8 +15,10 @@ from storyreel.settings import VideoSettings
 if TYPE_CHECKING:
     from google.genai import types
 
-VIDEO_ASPECT_RATIOS = ("9:16", "16:9")
-VIDEO_DURATIONS = (4, 6, 8)
+VIDEO_ASPECT_RATIOS = VEO_ASPECT_RATIOS
+# Veo 3's lengths, the default model's; each model's own are in the Veo table.
+VIDEO_DURATIONS = VEO_3.durations
+MAX_VIDEO_SECONDS = 8
 
 # A Veo operation on Vertex AI: the model's resource name, then /operations/ and an id. The
 # SDK polls it at the model part of the name; without one it would post to a bare
@@ -44,18 +47,26 @@ def video_request(
     video: VideoSettings,
     prompt: str,
     *,
+    model: str,
     duration_seconds: int | None = None,
     aspect_ratio: str | None = None,
 ) -> VideoRequest:
-    """A VideoRequest for ``prompt``, the rest from ``video``; InputError for what Veo
-    does not make."""
+    """A VideoRequest for ``prompt``, the rest from ``video``; InputError for what ``model``
+    does not make (the Veo table, :mod:`storyreel.domain.veo`), before anything is sent."""
     prompt = checked_text(prompt, "the video prompt", MAX_VIDEO_PROMPT_CHARS)
     duration = video.duration_seconds if duration_seconds is None else duration_seconds
-    if duration not in VIDEO_DURATIONS:
-        raise InputError(f"Veo makes clips of 4, 6 or 8 seconds, not {duration}")
     ratio = aspect_ratio or video.aspect_ratio
-    if ratio not in VIDEO_ASPECT_RATIOS:
-        raise InputError(f"Veo makes clips in {' or '.join(VIDEO_ASPECT_RATIOS)}, not {ratio!r}")
+    problem = clip_problem(
+        model,
+        duration=duration,
+        resolution=video.resolution,
+        aspect_ratio=ratio,
+        audio=video.generate_audio,
+    )
+    if problem is None and not 1 <= duration <= MAX_VIDEO_SECONDS:
+        problem = f"Veo makes clips of at most {MAX_VIDEO_SECONDS} seconds, not {duration}"
+    if problem is not None:
+        raise InputError(problem)
     return VideoRequest(
         prompt=prompt,
         duration_seconds=duration,
@@ -67,9 +78,10 @@ def video_request(
 
 
 def video_call(
-    request: VideoRequest, *, output_gcs_uri: str | None
+    request: VideoRequest, *, model: str, output_gcs_uri: str | None
 ) -> tuple[types.GenerateVideosSource, types.GenerateVideosConfig]:
-    """The source and config of ``generate_videos`` for one clip, with the SDK's retries off."""
+    """The source and config of ``generate_videos`` for one clip, with the SDK's retries off.
+    Fields ``model`` refuses to see at all (Veo 2: resolution, audio) are left out."""
     from google.genai import types
 
     image = None
@@ -78,12 +90,15 @@ def video_call(
             image_bytes=request.first_frame, mime_type=request.first_frame_mime or "image/png"
         )
     source = types.GenerateVideosSource(prompt=request.prompt, image=image)
+    family = veo_model(model)
+    resolution = request.resolution if family is None or family.sends_resolution else None
+    audio = request.generate_audio if family is None or family.sends_audio else None
     config = types.GenerateVideosConfig(
         aspect_ratio=request.aspect_ratio,
         duration_seconds=request.duration_seconds,
-        resolution=request.resolution,
+        resolution=resolution,
         negative_prompt=request.negative_prompt,
-        generate_audio=request.generate_audio,
+        generate_audio=audio,
         number_of_videos=1,
         output_gcs_uri=output_gcs_uri,
         # A paid call: the client's retry policy must never repeat it blindly.

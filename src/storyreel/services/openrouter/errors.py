@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,57 @@ _DETAIL_CHARS = 200
 _MODERATION_WORDS = ("moderation", "flagged")
 
 
-def _detail(body: object, fallback: str) -> str:
-    message = body.get("message") if isinstance(body, Mapping) else None
-    text = message if isinstance(message, str) and message else fallback
+def _clip(text: str) -> str:
     text = " ".join(redact(text).split())
     return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+
+
+def _raw_message(raw: object) -> str | None:
+    """The upstream provider's own words from ``metadata.raw``: a string (often JSON), or
+    an object; for Google-style and OpenAI-style bodies, their ``error.message``."""
+    if isinstance(raw, str):
+        text = raw
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            return text or None
+    if isinstance(raw, Mapping):
+        inner = raw.get("error", raw)
+        message: object = inner.get("message") if isinstance(inner, Mapping) else inner
+        return message if isinstance(message, str) and message else None
+    return None
+
+
+def _detail(body: object, fallback: str) -> str:
+    """OpenRouter's error object ``{"code", "message", "metadata": {"provider_name", "raw"}}``
+    as one redacted line: the message, which provider answered, and what it said."""
+    if not isinstance(body, Mapping):
+        return _clip(fallback)
+    message = body.get("message")
+    text = message if isinstance(message, str) and message else fallback
+    metadata = body.get("metadata")
+    if isinstance(metadata, Mapping):
+        upstream = _raw_message(metadata.get("raw"))
+        if upstream and upstream not in text:
+            text = f"{text}: {upstream}"
+        name = metadata.get("provider_name")
+        if isinstance(name, str) and name:
+            text = f"{text} (provider {name})"
+    return _clip(text)
+
+
+def reply_error(error: object, *, model: str) -> ProviderError:
+    """The ProviderError for an error OpenRouter reported inside a 200 reply: the upstream
+    provider failed after the request was accepted, so trying again may well succeed."""
+    code = error.get("code") if isinstance(error, Mapping) else None
+    status = code if isinstance(code, int) and not isinstance(code, bool) else None
+    detail = _detail(error, "the provider failed while writing the reply")
+    return ProviderError(
+        f"OpenRouter reported an error in its reply from {model}: {detail} (try again later).",
+        provider=PROVIDER,
+        status=status,
+        retryable=True,
+    )
 
 
 def provider_error(exc: Exception, *, model: str) -> ProviderError:

@@ -11,7 +11,6 @@ from storyreel.domain.limits import (
     MAX_LOGLINE_CHARS,
     MAX_NAME_CHARS,
     MAX_TITLE_CHARS,
-    VEO_DURATIONS,
 )
 from storyreel.domain.story import Character, Story, Usage
 
@@ -60,10 +59,10 @@ class SegmentDraft(_Model):
         min_length=1,
         description="A self-contained video prompt: subject, action, setting, camera, style.",
     )
-    duration_seconds: int = Field(
-        description="Clip length in seconds: 4, 6 or 8.",
-        json_schema_extra={"enum": list(VEO_DURATIONS)},
-    )
+    # No ``enum`` in the schema: Gemini-backed providers refuse an enum of integers. Another
+    # length is snapped to the nearest allowed one (no paid repair for it), and the story's
+    # Segment (pydantic, VeoDuration) accepts only the allowed lengths.
+    duration_seconds: int = Field(description="Clip length in seconds: 4, 6 or 8.")
 
 
 class StoryDraft(_Model):

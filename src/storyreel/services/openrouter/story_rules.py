@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from storyreel.domain.limits import MAX_NAME_CHARS, VEO_DURATIONS, VeoDuration, check_characters
 from storyreel.domain.shots import carried_prompt, mentions
@@ -165,3 +165,25 @@ def story_check(
         )
 
     return check
+
+
+def exactly(field: str, count: int) -> Any:
+    """A check that ``field`` of a draft holds exactly ``count`` items."""
+
+    def check(draft: Any) -> None:
+        got = len(getattr(draft, field))
+        if got != count:
+            raise ValueError(f"{field} must hold exactly {count} items, got {got}")
+
+    return check
+
+
+def characters_block(characters: list[Character]) -> str:
+    """The prompt's instructions for the characters given, if any."""
+    if not characters:
+        return ""
+    lines = [f"- {c.name}: {c.description}" for c in characters]
+    return (
+        "Use these characters, keep their names, and copy each description word for word "
+        "into every visual_prompt the character appears in:\n" + "\n".join(lines)
+    )

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from storyreel.domain.story import Usage
 from storyreel.errors import ContentBlockedError, StructuredOutputError
 from storyreel.services.openrouter.errors import PROVIDER, provider_error
+from storyreel.services.openrouter.replies import reply_failure, usage_of
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
@@ -39,6 +40,7 @@ class ChatCompletions(Protocol):
         model: str,
         messages: Iterable[ChatCompletionMessageParam],
         response_format: Any,
+        extra_body: Any,
     ) -> ChatCompletion: ...
 
 
@@ -67,12 +69,21 @@ def render_prompt(template: str, /, **values: str) -> str:
 
 @dataclass(frozen=True)
 class StructuredRequest:
-    """One structured chat request: which model, which schema, which messages."""
+    """One structured chat request: which model, which schema, which messages.
+
+    ``require_parameters`` asks OpenRouter to route only to a provider that supports every
+    parameter sent, so that the schema is never silently ignored.
+    """
 
     model: str
     name: str
     schema: dict[str, Any]
     messages: list[ChatCompletionMessageParam]
+    require_parameters: bool = True
+
+    def extra_body(self) -> dict[str, Any]:
+        """OpenRouter's own fields, which the OpenAI SDK sends as they are."""
+        return {"provider": {"require_parameters": True}} if self.require_parameters else {}
 
     def response_format(self) -> dict[str, Any]:
         return {
@@ -97,7 +108,8 @@ async def complete_structured(
     """Ask, validate, and on an invalid reply ask once more showing the reply and the error.
 
     ``check`` adds rules the schema cannot express; it raises ``ValueError``.
-    Raises :class:`StructuredOutputError` when the repaired reply is invalid too.
+    Raises :class:`StructuredOutputError` when the repaired reply is invalid too, and a
+    retryable :class:`ProviderError` when OpenRouter reports a provider failure in a 200.
     """
     response = await _create(client, request)
     usage = usage_of(response)
@@ -116,9 +128,7 @@ async def complete_structured(
         {"role": "assistant", "content": first.text or "(empty reply)"},
         {"role": "user", "content": render_prompt("repair", name=request.name, error=first.reason)},
     ]
-    response = await _create(
-        client, StructuredRequest(request.model, request.name, request.schema, repair)
-    )
+    response = await _create(client, replace(request, messages=repair))
     usage = usage + usage_of(response)
     try:
         return _parse(response, request.model, draft, check), usage
@@ -138,10 +148,11 @@ async def _create(
     import openai
 
     try:
-        return await client.chat.completions.create(
+        response = await client.chat.completions.create(
             model=request.model,
             messages=request.messages,
             response_format=request.response_format(),
+            extra_body=request.extra_body(),
         )
     except ValueError as exc:
         # The SDK could not decode a 200 response's body (a truncated reply, a proxy's HTML
@@ -153,16 +164,10 @@ async def _create(
         return await _create(client, request, resend_unreadable=False)
     except openai.OpenAIError as exc:
         raise provider_error(exc, model=request.model) from exc
-
-
-def usage_of(response: ChatCompletion) -> Usage:
-    """The tokens one response reports (zero when the provider sent no usage)."""
-    if response.usage is None:
-        return Usage()
-    return Usage(
-        prompt_tokens=response.usage.prompt_tokens,
-        completion_tokens=response.usage.completion_tokens,
-    )
+    failure = reply_failure(response, request.model)
+    if failure is not None:
+        raise failure
+    return response
 
 
 def excerpt_of(text: str) -> str:

@@ -20,6 +20,7 @@ from storyreel.domain.shots import with_style
 from storyreel.domain.story import Character, Usage
 from storyreel.domain.text import checked_text, optional_text
 from storyreel.errors import InputError
+from storyreel.quota import Limiter
 from storyreel.services.openrouter.images import image_urls
 from storyreel.services.openrouter.json_schema import flat_schema
 from storyreel.services.openrouter.models import (
@@ -39,6 +40,8 @@ from storyreel.services.openrouter.models import (
 )
 from storyreel.services.openrouter.story_rules import (
     DEFAULT_WORDS_PER_SECOND,
+    characters_block,
+    exactly,
     finish_story,
     given_characters,
     narration_block,
@@ -50,6 +53,7 @@ from storyreel.services.openrouter.structured import (
     complete_structured,
     render_prompt,
 )
+from storyreel.services.openrouter.throttling import LimitedChatClient
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
@@ -58,15 +62,6 @@ logger = logging.getLogger(__name__)
 
 # The most profiles one analysis returns (a bound on the reply, not on the input).
 MAX_PROFILES = 10
-
-
-def _exactly(field: str, count: int) -> Any:
-    def check(draft: Any) -> None:
-        got = len(getattr(draft, field))
-        if got != count:
-            raise ValueError(f"{field} must hold exactly {count} items, got {got}")
-
-    return check
 
 
 class WritingService:
@@ -84,11 +79,25 @@ class WritingService:
         model: str,
         vision_model: str,
         words_per_second: float = DEFAULT_WORDS_PER_SECOND,
+        require_parameters: bool = True,
+        limiter: Limiter | None = None,
     ) -> None:
-        self._client = client
+        # Every call waits for the OpenRouter budget of its model (none without a limiter).
+        self._client = client if limiter is None else LimitedChatClient(client, limiter)
         self._model = model
         self._vision_model = vision_model
         self._words_per_second = words_per_second
+        self._require_parameters = require_parameters
+
+    def _request(
+        self,
+        name: str,
+        schema: dict[str, Any],
+        messages: list[ChatCompletionMessageParam],
+        model: str | None = None,
+    ) -> StructuredRequest:
+        model = model or self._model
+        return StructuredRequest(model, name, schema, messages, self._require_parameters)
 
     def _messages(
         self, user: str | list[ChatCompletionContentPartParam]
@@ -144,15 +153,11 @@ class WritingService:
                 if style
                 else ""
             ),
-            characters_block=_characters_block(cast_list),
+            characters_block=characters_block(cast_list),
             narration_block=narration_block(self._words_per_second, duration_seconds),
         )
-        request = StructuredRequest(
-            model=self._model,
-            name="story",
-            schema=flat_schema(StoryDraft, arrays={"segments": (count, count)}),
-            messages=self._messages(prompt),
-        )
+        schema = flat_schema(StoryDraft, arrays={"segments": (count, count)})
+        request = self._request("story", schema, self._messages(prompt))
         check = story_check(count, self._words_per_second, duration_seconds)
         draft, usage = await complete_structured(self._client, request, StoryDraft, check)
         story = finish_story(draft, style=style, given=cast_list, duration_seconds=duration_seconds)
@@ -164,12 +169,8 @@ class WritingService:
         topic = checked_text(topic, "topic")
         style = optional_text(style, "style", MAX_STYLE_CHARS)
         block = f"Visual style of the image: {style}. Put it in the image_prompt." if style else ""
-        request = StructuredRequest(
-            model=self._model,
-            name="meme",
-            schema=flat_schema(MemeDraft),
-            messages=self._messages(render_prompt("meme", topic=topic, style_block=block)),
-        )
+        text = render_prompt("meme", topic=topic, style_block=block)
+        request = self._request("meme", flat_schema(MemeDraft), self._messages(text))
         draft, usage = await complete_structured(self._client, request, MemeDraft)
         draft.image_prompt = with_style(draft.image_prompt, style)
         self._log("meme", usage)
@@ -186,12 +187,7 @@ class WritingService:
         text = render_prompt(
             f"content_{format}", prompt=prompt, post_chars=str(THREAD_POST_MAX_CHARS)
         )
-        request = StructuredRequest(
-            model=self._model,
-            name=format,
-            schema=flat_schema(draft_model),
-            messages=self._messages(text),
-        )
+        request = self._request(format, flat_schema(draft_model), self._messages(text))
         draft, usage = await complete_structured(self._client, request, draft_model)
         self._log(f"content ({format})", usage)
         return cast(Content, result_model.model_validate({**dict(draft), "usage": usage}))
@@ -204,14 +200,11 @@ class WritingService:
         """
         niche = checked_text(niche, "niche")
         count = check_count(count, "count", MAX_IDEAS)
-        request = StructuredRequest(
-            model=self._model,
-            name="trending_ideas",
-            schema=flat_schema(IdeasDraft, arrays={"ideas": (count, count)}),
-            messages=self._messages(render_prompt("ideas", niche=niche, count=str(count))),
-        )
+        schema = flat_schema(IdeasDraft, arrays={"ideas": (count, count)})
+        text = render_prompt("ideas", niche=niche, count=str(count))
+        request = self._request("trending_ideas", schema, self._messages(text))
         draft, usage = await complete_structured(
-            self._client, request, IdeasDraft, _exactly("ideas", count)
+            self._client, request, IdeasDraft, exactly("ideas", count)
         )
         self._log("ideas", usage)
         return IdeaList(niche=niche, ideas=draft.ideas, usage=usage)
@@ -228,22 +221,9 @@ class WritingService:
             {"type": "text", "text": render_prompt("characters", count_text=count_text)}
         ]
         parts += [{"type": "image_url", "image_url": {"url": url}} for url in urls]
-        request = StructuredRequest(
-            model=self._vision_model,
-            name="character_profiles",
-            schema=flat_schema(CharactersDraft, arrays={"characters": (0, MAX_PROFILES)}),
-            messages=self._messages(parts),
-        )
+        schema = flat_schema(CharactersDraft, arrays={"characters": (0, MAX_PROFILES)})
+        messages = self._messages(parts)
+        request = self._request("character_profiles", schema, messages, self._vision_model)
         draft, usage = await complete_structured(self._client, request, CharactersDraft)
         self._log("characters", usage)
         return CharacterAnalysis(characters=draft.characters[:MAX_PROFILES], usage=usage)
-
-
-def _characters_block(characters: list[Character]) -> str:
-    if not characters:
-        return ""
-    lines = [f"- {c.name}: {c.description}" for c in characters]
-    return (
-        "Use these characters, keep their names, and copy each description word for word "
-        "into every visual_prompt the character appears in:\n" + "\n".join(lines)
-    )

@@ -1,0 +1,65 @@
+"""What Vertex AI lets each Veo model be asked, and its refusals of the rest (400
+INVALID_ARGUMENT), written from Google's model pages independently of storyreel's own table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+# Express mode (an API key, no project in the path) is documented for text generation only;
+# Veo submits made that way are reported to fail with this answer.
+EXPRESS_REFUSAL: Final = "Invalid resource field value in the request."
+RESOLUTIONS: Final = ("720p", "1080p")
+
+
+class VeoParameterError(ValueError):
+    """A parameter the model refuses; the message is Vertex's kind of explanation."""
+
+
+@dataclass(frozen=True)
+class ModelRules:
+    durations: tuple[int, ...]
+    resolutions: tuple[str, ...]
+    takes_resolution: bool
+    takes_audio: bool
+
+
+_VEO_3: Final = ModelRules((4, 6, 8), RESOLUTIONS, takes_resolution=True, takes_audio=True)
+_VEO_2: Final = ModelRules((5, 6, 7, 8), ("720p",), takes_resolution=False, takes_audio=False)
+# Models outside the known families (tests' own names) keep the emulator's older, looser rules.
+_OTHER: Final = ModelRules(
+    tuple(range(1, 31)), RESOLUTIONS, takes_resolution=True, takes_audio=True
+)
+
+
+def rules_for(model: str) -> ModelRules:
+    if model.startswith("veo-3."):
+        return _VEO_3
+    if model.startswith("veo-2."):
+        return _VEO_2
+    return _OTHER
+
+
+def checked_video(model: str, parameters: Mapping[str, Any], seconds: int) -> str:
+    """The resolution a submission to ``model`` gets; VeoParameterError for what it refuses."""
+    rules = rules_for(model)
+    if seconds not in rules.durations:
+        allowed = ",".join(str(d) for d in rules.durations)
+        raise VeoParameterError(
+            f"Unsupported output video duration {seconds} seconds, supported durations are "
+            f"[{allowed}] for model {model}."
+        )
+    if "generateAudio" in parameters and not rules.takes_audio:
+        raise VeoParameterError(f"generateAudio is not supported by model {model}.")
+    if "resolution" not in parameters:
+        return rules.resolutions[0]
+    if not rules.takes_resolution:
+        raise VeoParameterError(f"resolution is not supported by model {model}.")
+    resolution = parameters["resolution"]
+    if resolution not in rules.resolutions:
+        raise VeoParameterError(
+            f"Unsupported resolution {resolution!r}, supported resolutions are "
+            f"{list(rules.resolutions)} for model {model}."
+        )
+    return str(resolution)
