@@ -104,6 +104,9 @@ class FakeMedia:
         # Refusals the media service retries itself: (label, check) runs during the wait.
         self.refusals: dict[str, int] = {}
         self.during_refusal: Callable[[str], None] | None = None
+        # How long each submit waits for quota budget before it is sent.
+        self.quota_wait_s = 0.0
+        self.quota_waits = 0
         self.before_wait: Callable[[str, str], None] | None = None
         self.in_flight = 0
         self.max_in_flight = 0
@@ -125,17 +128,23 @@ class FakeMedia:
         *,
         label: str,
         on_refused: Callable[[ProviderError], None] | None = None,
-        before_resend: Callable[[], None] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> str:
         for _ in range(self.refusals.pop(label, 0)):
-            # What MediaService does with a 429 it will retry: report, wait, report again.
+            # What MediaService does with a 429 it will retry: announce, be refused, wait.
+            if before_send is not None:
+                before_send()
             if on_refused is not None:
                 on_refused(ProviderError("429 Too Many Requests", provider="google", status=429))
             if self.during_refusal is not None:
                 self.during_refusal(label)
             await asyncio.sleep(0)
-            if before_resend is not None:
-                before_resend()
+        if self.quota_wait_s:
+            # Waiting for quota budget comes before the request is announced.
+            self.quota_waits += 1
+            await asyncio.sleep(self.quota_wait_s)
+        if before_send is not None:
+            before_send()
         self.submits.append((label, request))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

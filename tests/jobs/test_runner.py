@@ -336,6 +336,31 @@ async def test_runner_cancel_while_polling_keeps_operations_for_resume(
     assert resumed.video_submissions == 3
 
 
+async def test_runner_interrupted_while_clips_wait_for_quota_records_no_submission(
+    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+) -> None:
+    media = FakeMedia()
+    media.quota_wait_s = 30
+    runner = make_runner(store, writer, media, settings)
+    job = runner.create("a storm", segments=2)
+    running = asyncio.ensure_future(runner.run(job.id))
+    while media.quota_waits < 2:
+        await asyncio.sleep(0.01)
+
+    running.cancel()  # what Ctrl-C or SIGTERM does to a running job
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 5)
+
+    # Nothing left for Google while waiting for budget: nothing may have been billed.
+    clips = [s for s in store.steps(job.id) if s.kind == "clip"]
+    assert [(s.status, s.submissions) for s in clips] == [(StepStatus.PENDING, 0)] * 2
+    media.quota_wait_s = 0
+    resumed = await runner.resume(job.id)
+    assert resumed.status == "succeeded"
+    assert resumed.video_submissions == 2
+    assert len(media.submits) == 2
+
+
 async def test_runner_cancel_of_a_queued_job_closes_it(runner: JobRunner) -> None:
     job = runner.create("a storm", segments=2)
 

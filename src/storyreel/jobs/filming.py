@@ -25,8 +25,7 @@ from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# Within one run, a submit whose outcome is unknown is sent again at most this many times
-# (each one counted); a resume may try again.
+# A submit of unknown outcome is sent again at most this often in a run (counted); resume may.
 MAX_RESUBMITS_PER_RUN = 1
 
 
@@ -87,7 +86,6 @@ class Filming:
             if self._journal.cancelled():
                 return step
             ledger = SubmitLedger(self._journal, step)
-            ledger.sending()
             step = await self._send(ledger, request, label)
             if step.status is not StepStatus.UNKNOWN or not resubmit:
                 return step
@@ -97,19 +95,21 @@ class Filming:
     async def _send(self, ledger: SubmitLedger, request: VideoRequest, label: str) -> StepRecord:
         sending = asyncio.ensure_future(
             self._media.submit_video(
-                request, label=label, on_refused=ledger.refused, before_resend=ledger.sending
+                request, label=label, on_refused=ledger.refused, before_send=ledger.sending
             )
         )
         try:
             await asyncio.shield(sending)
         except asyncio.CancelledError:
-            # Let a paid submit finish so that its outcome is recorded, then stop; past the
-            # grace period it stays "unknown" (counted as possibly billed).
-            await _outlast_cancels(sending, self._settings.jobs.stop_grace_s)
+            # A submit on its way may finish, so its outcome is recorded (past the grace it stays
+            # "unknown": possibly billed); one still waiting for quota has not left: dropped.
+            if ledger.sent:
+                await _outlast_cancels(sending, self._settings.jobs.stop_grace_s)
             if not sending.done():
                 sending.cancel()
                 await asyncio.wait({sending})
-            self._settle(ledger.step, sending, label)
+            if ledger.sent:
+                self._settle(ledger.step, sending, label)
             raise
         except Exception:  # noqa: S110 - the outcome is read from the future just below
             pass

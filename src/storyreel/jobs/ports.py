@@ -24,7 +24,7 @@ class ClipMaker(Protocol):
         *,
         label: str,
         on_refused: Callable[[ProviderError], None] | None = None,
-        before_resend: Callable[[], None] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> str: ...
 
     async def wait_video(

@@ -13,6 +13,8 @@ class SubmitLedger:
     def __init__(self, journal: StepJournal, step: StepRecord) -> None:
         self._journal = journal
         self.step = step
+        # Whether the latest request may be on its way to Google (and billed).
+        self.sent = False
 
     def sending(self) -> None:
         # Write ahead: from here the request may reach Google and be billed.
@@ -23,10 +25,12 @@ class SubmitLedger:
             error=None,
         )
         self._journal.save_ahead(self.step)
+        self.sent = True
 
     def refused(self, error: ProviderError) -> None:
         # Google said no (429/503): nothing was billed, whatever happens during the wait.
         self.step = self.step.but(
             status=StepStatus.PENDING, submissions=self.step.submissions - 1, error=str(error)
         )
+        self.sent = False
         self._journal.save(self.step)

@@ -15,7 +15,13 @@ from storyreel.services.google import errors as gerr
 from storyreel.services.google.express import check_express_refusal
 from storyreel.services.google.files import mp4_duration, save_media
 from storyreel.services.google.models import ImageResult, VideoRequest, VideoResult
-from storyreel.services.google.paid_calls import MaybeBilled, PaidRetry, no_sdk_retries, send_paid
+from storyreel.services.google.paid_calls import (
+    MaybeBilled,
+    PaidRetry,
+    announced,
+    no_sdk_retries,
+    send_paid,
+)
 from storyreel.services.google.polling import PollSchedule, poll_until_done
 from storyreel.services.google.protocol import GenaiClient
 from storyreel.services.google.results import OperationFailed, video_payload
@@ -81,7 +87,7 @@ class MediaService:
         *,
         label: str,
         on_refused: Callable[[ProviderError], None] | None = None,
-        before_resend: Callable[[], None] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> str:
         """Start generating one clip and return the operation name at once.
 
@@ -90,9 +96,9 @@ class MediaService:
         (a 500/502/504, a dropped connection or an unreadable answer): never retried here.
 
         A caller that keeps a ledger of possibly billed submits hears of each refusal before
-        the wait (``on_refused``: nothing was billed) and of each resend before it goes out
-        (``before_resend``), so that a crash during a long Retry-After is not taken for a
-        submit of unknown outcome.
+        the wait (``on_refused``: nothing was billed) and of each request just before it goes
+        out, its quota budget granted (``before_send``): a crash during a Retry-After or a
+        wait for quota is not taken for a submit of unknown outcome.
         """
         self._require_vertex(label)
         source, config = video_call(
@@ -105,8 +111,11 @@ class MediaService:
                 lambda: self._limiter.call(
                     VIDEO_SUBMIT,
                     self._settings.google.video_model,
-                    lambda: self._video.aio.models.generate_videos(
-                        model=self._settings.google.video_model, source=source, config=config
+                    lambda: announced(
+                        before_send,
+                        lambda: self._video.aio.models.generate_videos(
+                            model=self._settings.google.video_model, source=source, config=config
+                        ),
                     ),
                     throttled=google_throttle,
                 ),
@@ -114,7 +123,6 @@ class MediaService:
                 what=f"submitting {label}",
                 label=label,
                 on_refused=on_refused,
-                before_resend=before_resend,
             )
         except MaybeBilled as maybe:
             raise _unknown(maybe.error) from maybe.__cause__

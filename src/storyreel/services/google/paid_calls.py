@@ -85,3 +85,10 @@ async def send_paid(
             if before_resend is not None:
                 before_resend()
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def announced(before: Callable[[], None] | None, send: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    """``send()``, with ``before`` told first, synchronously: nothing comes between them."""
+    if before is not None:
+        before()
+    return send()
