@@ -18,8 +18,10 @@ from storyreel.services.google.models import ImageResult, VideoRequest, VideoRes
 from storyreel.services.google.paid_calls import (
     MaybeBilled,
     PaidRetry,
+    SubmitOutcomeUnknown,
     announced,
     no_sdk_retries,
+    outcome_unknown,
     send_paid,
 )
 from storyreel.services.google.polling import PollSchedule, poll_until_done
@@ -34,14 +36,6 @@ if TYPE_CHECKING:
     from google.genai import types
 
 logger = logging.getLogger(__name__)
-
-
-class SubmitOutcomeUnknown(ProviderError):
-    """The submit may or may not have reached Google (connection dropped/timed out after sending).
-
-    Google may be generating, and billing, the clip; there is no operation name to poll.
-    Submitting again may pay twice, which is why nothing retries this on its own.
-    """
 
 
 class MediaService:
@@ -125,7 +119,7 @@ class MediaService:
                 on_refused=on_refused,
             )
         except MaybeBilled as maybe:
-            raise _unknown(maybe.error) from maybe.__cause__
+            raise outcome_unknown(maybe.error) from maybe.__cause__
         except ProviderError as error:
             check_express_refusal(error, self._settings, label)
             raise
@@ -230,17 +224,6 @@ def _operation_model(operation: str) -> str:
     # ".../models/{model}/operations/{id}": polls draw from the budget of the model polled.
     head, _, _ = operation.partition("/operations/")
     return head.rpartition("/models/")[2] or head
-
-
-def _unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:
-    status = error.status if isinstance(error, ProviderError) else None
-    return SubmitOutcomeUnknown(
-        f"{error}. Google may have accepted it and be generating (and billing) a clip "
-        "with no operation name to poll",
-        provider=gerr.PROVIDER,
-        status=status,
-        retryable=True,
-    )
 
 
 __all__ = [

@@ -92,3 +92,22 @@ def announced(before: Callable[[], None] | None, send: Callable[[], Awaitable[T]
     if before is not None:
         before()
     return send()
+
+
+class SubmitOutcomeUnknown(ProviderError):
+    """The submit may or may not have reached Google (connection dropped/timed out after sending).
+
+    Google may be generating, and billing, the clip; there is no operation name to poll.
+    Submitting again may pay twice, which is why nothing retries this on its own.
+    """
+
+
+def outcome_unknown(error: ProviderError | ConfigError) -> SubmitOutcomeUnknown:
+    status = error.status if isinstance(error, ProviderError) else None
+    return SubmitOutcomeUnknown(
+        f"{error}. Google may have accepted it and be generating (and billing) a clip "
+        "with no operation name to poll",
+        provider=gerr.PROVIDER,
+        status=status,
+        retryable=True,
+    )
