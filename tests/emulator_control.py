@@ -37,6 +37,16 @@ class EmulatorControl:
         stats: dict[str, Any] = self._http.get("/_emulator/stats").json()
         return stats
 
+    def image_requests(self) -> list[dict[str, Any]]:
+        """Each billed image request, oldest first: ``model``, ``prompt`` (its start) and
+        ``inputs``, the SHA-256 hex digests of its inline images in the order sent."""
+        return list(self.stats()["image_requests"])
+
+    def veo_frames(self) -> list[dict[str, Any]]:
+        """Each accepted Veo submission, oldest first: ``operation``, ``model``, and the
+        SHA-256 hex digests of its ``image`` and ``last_frame`` (None when not sent)."""
+        return list(self.stats()["veo_frames"])
+
     def submissions(self, expected: int, *, within_s: float = 3.0) -> int:
         """Paid submissions, waiting up to ``within_s`` for a late request to reach ``expected``
         (a submit that timed out at the client lands at the server afterwards)."""

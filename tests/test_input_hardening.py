@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from storyreel.cli import app as cli_app
 from storyreel.cli.state import CliState
 from storyreel.containers import Container, aclose_container, close_container, create_container
+from storyreel.domain.frames import character_slugs
 from storyreel.domain.story import Character, Segment, Story
 from storyreel.domain.text import MAX_VIDEO_PROMPT_CHARS
 from storyreel.emulator import EmulatorOptions, EmulatorServer
@@ -667,6 +668,9 @@ class RecordingMedia:
         self._write(dest, buffer.getvalue())
         return ImageResult(path=dest, mime_type="image/png", width=4, height=4)
 
+    async def draw_image(self, prompt: str, dest: Path, **options: Any) -> ImageResult:
+        return await self.generate_thumbnail(prompt, dest)
+
     def _write(self, dest: Path, data: bytes) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
@@ -702,8 +706,12 @@ def job_files(story: Story) -> list[str]:
     clips = [f"clips/segment-{s.index:02d}.mp4" for s in story.segments]
     voices = [f"audio/segment-{s.index:02d}.wav" for s in story.segments]
     reel = ["reel.mp4", "reel.srt", "reel.vtt"]
+    # Sheets are named from the characters' names: model text, made file-safe.
+    sheets = [f"sheets/{slug}.png" for slug in character_slugs(story.characters).values()]
+    keyframes = [f"keyframes/segment-{s.index:02d}.png" for s in story.segments]
     # OWNER_MARKER: the job's claim on its folder (a second job there is refused).
-    return [OWNER_MARKER, "story.json", "manifest.json", "thumbnail.png", *clips, *voices, *reel]
+    files = [OWNER_MARKER, "story.json", "manifest.json", "thumbnail.png"]
+    return [*files, *clips, *voices, *reel, *sheets, *keyframes]
 
 
 @HYPOTHESIS

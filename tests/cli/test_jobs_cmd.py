@@ -38,14 +38,21 @@ def fresh_emulator(emulator: Any) -> Iterator[None]:
 
 
 def cli_settings(output_dir: Path, emulator: Any, **video: Any) -> Settings:
-    # The job's mechanics are tested here, without narration or reel (their own tests are in
-    # test_reel_cmd.py): assembling a reel is seconds of encoding a test need not wait for.
+    # The job's mechanics are tested here, without narration, reel or keyframes (their own
+    # tests are in test_reel_cmd.py and test_keyframes_cmd.py): assembling a reel is seconds
+    # of encoding a test need not wait for.
     return load_settings(
         {
             "backend": "offline",
             "output_dir": str(output_dir),
             "emulator": {"url": emulator.url},
-            "video": {"poll_initial_s": 0.05, "poll_max_s": 0.2, "duration_seconds": 4, **video},
+            "video": {
+                "poll_initial_s": 0.05,
+                "poll_max_s": 0.2,
+                "duration_seconds": 4,
+                "keyframes": False,
+                **video,
+            },
             "narration": {"enabled": False},
             "reel": {"enabled": False},
         },
@@ -313,9 +320,11 @@ def test_make_above_the_limit_without_a_terminal_refuses(
     code, _, err = run_cli(capsys, "make", IDEA, "--segments", "2")
 
     assert code == 2
-    # 16 s of veo-3.1-fast without audio ($0.10/s), the narration and the thumbnail.
-    assert "Estimated cost of the clips: $1.64" in err
-    assert err.splitlines()[-1].startswith("error: the estimated cost ($1.64")
+    # 16 s of veo-3.1-fast without audio ($0.10/s), the narration and 9 images at $0.039:
+    # the thumbnail, 2 keyframes and as many sheets as the writer may list (6).
+    assert "Estimated cost of the clips: $1.96 (16 s of veo-3.1-fast-generate-001" in err
+    assert "9 images" in err
+    assert err.splitlines()[-1].startswith("error: the estimated cost ($1.96")
     assert "--yes" in err
     assert submissions(emulator) == 0
     assert SqliteJobStore.in_output_dir(cli_env).list_jobs() == []

@@ -175,7 +175,7 @@ def test_make_prints_the_reel_path_last(settings: Settings, tmp_path: Path) -> N
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith(f"Reel: {job.out_dir}/reel.mp4 (")
     assert "s of speech" in result.stderr
-    assert "1 image" in result.stderr
+    assert "2 images" in result.stderr  # the thumbnail and the one segment's keyframe
 
 
 def test_make_without_reel_or_narration_makes_neither(

@@ -135,7 +135,11 @@ def test_make_killed_while_reading_narrations_never_reads_a_finished_one_again(
     def some_read(steps: list[StepRecord]) -> bool:
         voices = [s for s in steps if s.kind is StepKind.VOICE]
         done = [s for s in voices if s.status is StepStatus.SUCCEEDED]
-        return len(voices) == SEGMENTS and len(done) == SEGMENTS - 1
+        # Clips collected first: a submit in flight at the kill would be the SIGKILL window
+        # (possibly billed, sent again), which is not what this test is about.
+        clips = [s for s in steps if s.kind is StepKind.CLIP]
+        filmed = all(s.status is StepStatus.SUCCEEDED for s in clips)
+        return len(voices) == SEGMENTS and len(done) == SEGMENTS - 1 and filmed
 
     job_id, steps = wait_for(output_dir / "storyreel-jobs.sqlite3", process, some_read)
     kill(process)

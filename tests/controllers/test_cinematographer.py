@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,12 @@ from storyreel.errors import ProviderError
 from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.journal import MemoryJournal, ProgressEvent
 from storyreel.jobs.models import StepStatus
-from storyreel.services.google.media import ImageResult, MediaService, OperationFailed
+from storyreel.services.google.media import (
+    ImageResult,
+    InputImage,
+    MediaService,
+    OperationFailed,
+)
 from storyreel.settings import Settings, load_settings
 
 ADA = Character(name="Ada", description="a tall keeper in a yellow oilskin with a grey braid")
@@ -146,7 +151,12 @@ async def test_cinematographer_saves_a_jpeg_thumbnail_as_png(
 ) -> None:
     class JpegMedia(FakeMedia):
         async def generate_thumbnail(
-            self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+            self,
+            prompt: str,
+            dest: Path,
+            *,
+            aspect_ratio: str | None = None,
+            inputs: Sequence[InputImage] = (),
         ) -> ImageResult:
             buffer = io.BytesIO()
             Image.new("RGB", (16, 9), "red").save(buffer, format="JPEG")
@@ -196,7 +206,10 @@ async def test_cinematographer_never_saves_bytes_that_are_not_mp4(
     settings: Settings, tmp_path: Path
 ) -> None:
     quick = load_settings(
-        {**settings.model_dump(mode="json"), "video": {"poll_initial_s": 0.01, "poll_max_s": 0.02}},
+        {
+            **settings.model_dump(mode="json"),
+            "video": {"poll_initial_s": 0.01, "poll_max_s": 0.02, "keyframes": False},
+        },
         env={},
         dotenv=None,
     )

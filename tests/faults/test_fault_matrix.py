@@ -43,6 +43,8 @@ def row_settings(emulator_url: str, output_dir: Path, row: Row) -> Settings:
             "timeout_s": 5.0,
             "concurrency": 1,
             "duration_seconds": CLIP_SECONDS,
+            # One image per job (the thumbnail), as the rows on images describe it.
+            "keyframes": False,
         },
     }
     for section, values in row.settings.items():

@@ -17,6 +17,8 @@ from .fakes import FakeMedia, FakeWriter
 
 
 def job_settings(output_dir: Path, **video: Any) -> Settings:
+    # Text-to-video unless a test asks for keyframes: most job tests are about the clips.
+    video.setdefault("keyframes", False)
     return load_settings(
         {"backend": "offline", "output_dir": str(output_dir), "video": video},
         config_file=None,

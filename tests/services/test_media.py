@@ -46,7 +46,11 @@ class FakeModels:
         return _next(self.video_outcomes)
 
     async def generate_content(
-        self, *, model: str, contents: str, config: types.GenerateContentConfig
+        self,
+        *,
+        model: str,
+        contents: str | list[types.Content],
+        config: types.GenerateContentConfig,
     ) -> types.GenerateContentResponse:
         self.content_calls.append({"model": model, "contents": contents, "config": config})
         return _next(self.content_outcomes)

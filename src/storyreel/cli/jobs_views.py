@@ -98,7 +98,9 @@ def _row_name(event: ProgressEvent) -> str:
         return "reel"
     if event.index is None:
         return event.key
-    return f"{'narration' if event.key.startswith('voice') else 'segment'} {event.index:02d}"
+    kind = "narration" if event.key.startswith("voice") else "segment"
+    kind = "keyframe" if event.key.startswith("keyframe") else kind
+    return f"{kind} {event.index:02d}"
 
 
 def _short(text: str, limit: int = 90) -> str:

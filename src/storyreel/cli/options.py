@@ -18,7 +18,8 @@ CharacterFiles = Annotated[
     typer.Option(
         "--characters",
         metavar="FILE",
-        help="JSON file of characters (repeatable): a list of {name, description}, or "
-        "the output of `storyreel characters --json`.",
+        help="JSON file of characters (repeatable): a list of {name, description} (and "
+        '"image": a reference picture used as the character\'s sheet), or the output of '
+        "`storyreel characters --json`.",
     ),
 ]

@@ -93,7 +93,8 @@ def reshoot(
     container = cli.container()
     reels = container.reel_jobs()
     job = reels.check_reshoot(job_id, segment, prompt=prompt)
-    _confirm(reels.reshoot_cost(job_id, segment), cli.settings(), yes, segment=segment)
+    cost = reels.reshoot_cost(job_id, segment, prompt=prompt)
+    _confirm(cost, cli.settings(), yes, segment=segment)
     manifest = _run(
         container,
         job_id,

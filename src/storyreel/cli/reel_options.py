@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -38,9 +39,16 @@ AllowGaps = Annotated[
 
 
 def make_choices(
-    settings: Settings, *, no_reel: bool, no_narration: bool, music: Path | None, allow_gaps: bool
+    settings: Settings,
+    *,
+    no_reel: bool,
+    no_narration: bool,
+    music: Path | None,
+    allow_gaps: bool,
+    references: Mapping[str, Path] | None = None,
 ) -> ReelChoices:
-    """The job's reel choices: the settings', changed by the flags given."""
+    """The job's reel choices: the settings', changed by the flags given; ``references``:
+    the reference image of each character that has one (from ``--characters`` files)."""
     from storyreel.jobs.choices import reel_choices
 
     return reel_choices(
@@ -49,4 +57,5 @@ def make_choices(
         reel=False if no_reel else None,
         music=music,
         allow_gaps=True if allow_gaps else None,
+        references=references,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from storyreel.domain.images import MAX_VEO_FRAME_BYTES, VEO_FRAME_TYPES, megabytes
+
 # Aspect ratios every Veo model makes.
 VEO_ASPECT_RATIOS: Final = ("9:16", "16:9")
 VEO_RESOLUTIONS: Final = ("720p", "1080p")
@@ -41,6 +43,9 @@ VEO_2: Final = VeoModel(
 )
 # Model ids start with their family's prefix: veo-3.0-*, veo-3.1-*, veo-2.0-*.
 _FAMILIES: Final = (("veo-3.", VEO_3), ("veo-2.", VEO_2))
+# Vertex AI's model pages list "from first and last frame" for Veo 3.1 only; Veo 2 and
+# Veo 3.0 animate a first frame but refuse a last one.
+_LAST_FRAME_PREFIXES: Final = ("veo-3.1-",)
 
 
 def veo_model(model: str) -> VeoModel | None:
@@ -81,4 +86,49 @@ def clip_problem(
     return None
 
 
-__all__ = ["VEO_2", "VEO_3", "VEO_ASPECT_RATIOS", "VeoModel", "clip_problem", "veo_model"]
+def takes_last_frame(model: str) -> bool | None:
+    """Whether ``model`` takes a last frame; None when the table does not know the model."""
+    name = model.rsplit("/", 1)[-1]
+    if name.startswith(_LAST_FRAME_PREFIXES):
+        return True
+    return None if veo_model(model) is None else False
+
+
+def frame_problem(what: str, mime_type: str, size: int) -> str | None:
+    """What Veo would refuse in one frame image (``what``: "the first frame"), or None."""
+    if mime_type not in VEO_FRAME_TYPES:
+        return f"Veo takes {what} as PNG or JPEG, not {mime_type}"
+    if size > MAX_VEO_FRAME_BYTES:
+        limit = megabytes(MAX_VEO_FRAME_BYTES)
+        return f"{what} is {megabytes(size)}; Veo takes images of at most {limit}"
+    return None
+
+
+def frames_problem(
+    model: str, *, first: tuple[str, int] | None, last: tuple[str, int] | None
+) -> str | None:
+    """What ``model`` would refuse in a clip's first and last frames, each given as (MIME type,
+    size in bytes), as one sentence; None when Veo takes them."""
+    if last is not None and first is None:
+        return "Veo takes a last frame only together with a first frame"
+    if last is not None and takes_last_frame(model) is False:
+        family = veo_model(model)
+        named = f" ({family.family})" if family else ""
+        return f"{model}{named} does not take a last frame: use a Veo 3.1 model or no last frame"
+    for what, frame in (("the first frame", first), ("the last frame", last)):
+        if frame is not None and (problem := frame_problem(what, *frame)) is not None:
+            return problem
+    return None
+
+
+__all__ = [
+    "VEO_2",
+    "VEO_3",
+    "VEO_ASPECT_RATIOS",
+    "VeoModel",
+    "clip_problem",
+    "frame_problem",
+    "frames_problem",
+    "takes_last_frame",
+    "veo_model",
+]

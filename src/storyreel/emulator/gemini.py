@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from storyreel.emulator.images import describe_image, make_png, parse_ratio
+from storyreel.emulator.input_images import (
+    GEMINI_IMAGE_TYPES,
+    GEMINI_MAX_IMAGE_BYTES,
+    InputImageError,
+    check_image,
+    decoded,
+)
+from storyreel.emulator.insets import with_insets
 from storyreel.emulator.schema_fill import fill
 from storyreel.emulator.text import Prose, estimate_tokens
 
@@ -24,6 +31,8 @@ class GeminiRequest:
 
     prompt: str
     images: list[str] = field(default_factory=list)
+    # The bytes of each inline image, in the order sent: what an image reply shows as insets.
+    inputs: list[bytes] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     config: Mapping[str, Any] = field(default_factory=dict)
 
@@ -45,13 +54,26 @@ class GeminiRequest:
         return sum(estimate_tokens(text) for text in self.texts) + 258 * len(self.images)
 
 
-def _inline_image(part: Mapping[str, Any]) -> str:
-    inline = part.get("inlineData") or {}
+def _inline_image(part: Mapping[str, Any], where: str) -> bytes | None:
+    """The bytes of an inline image part (None for other media), refused as Gemini refuses
+    an image of another type, over the size limit or that does not decode."""
+    inline = part.get("inlineData")
+    if not isinstance(inline, Mapping):
+        raise GeminiRequestError(f"Invalid value at '{where}.inlineData': an object is required.")
+    # Proto JSON takes a field by its camelCase or its original name; google-genai sends the
+    # blob inside inlineData with snake_case keys.
+    mime = inline.get("mimeType", inline.get("mime_type"))
+    if not isinstance(mime, str) or not mime:
+        raise GeminiRequestError(f"{where}.inlineData.mimeType is required.")
     try:
-        data = base64.b64decode(str(inline.get("data", "")), validate=False)
-    except (binascii.Error, ValueError):
-        return "an attachment that does not decode"
-    return describe_image(data)
+        data = decoded(inline.get("data", ""), f"{where}.inlineData.data")
+        if not mime.startswith("image/"):
+            return None
+        limit = GEMINI_MAX_IMAGE_BYTES
+        check_image(data, mime, where=where, types=GEMINI_IMAGE_TYPES, limit=limit)
+    except InputImageError as exc:
+        raise GeminiRequestError(str(exc)) from exc
+    return data
 
 
 def read_request(payload: Mapping[str, Any]) -> GeminiRequest:
@@ -67,9 +89,12 @@ def read_request(payload: Mapping[str, Any]) -> GeminiRequest:
         if not isinstance(parts, list):
             raise GeminiRequestError(f"contents[{index}].parts must be a list")
         texts = [str(p["text"]) for p in parts if isinstance(p, Mapping) and "text" in p]
-        for part in parts:
+        for number, part in enumerate(parts):
             if isinstance(part, Mapping) and "inlineData" in part:
-                request.images.append(_inline_image(part))
+                data = _inline_image(part, f"contents[{index}].parts[{number}]")
+                if data is not None:
+                    request.images.append(describe_image(data))
+                    request.inputs.append(data)
         text = "\n".join(texts)
         request.texts.append(text)
         if content.get("role", "user") == "user" and text:
@@ -119,7 +144,7 @@ def text_reply(request: GeminiRequest, model: str, response_id: str) -> dict[str
 def image_reply(request: GeminiRequest, model: str, response_id: str) -> dict[str, Any]:
     """A short caption, then the PNG; call from a worker thread, rendering takes milliseconds."""
     ratio = request.aspect_ratio
-    png = make_png(request.prompt, ratio)
+    png = with_insets(make_png(request.prompt, ratio), request.inputs)
     caption = f"Here is an image of {Prose(request.prompt).title()}."
     parts = [
         {"text": caption},

@@ -131,6 +131,7 @@ class GoogleRoutes:
             elif parsed.wants_image:
                 await call.settle(self._state.latency.image_s)
                 reply = await asyncio.to_thread(image_reply, parsed, target.model, response_id)
+                self._state.inputs.drew(target.model, parsed.prompt, parsed.inputs)
             else:
                 await call.settle(self._state.latency.text_s)
                 reply = text_reply(parsed, target.model, response_id)

@@ -73,13 +73,13 @@ def render_card(
     prompt: str,
     size: tuple[int, int],
     caption: str = "",
-    background: bytes | None = None,
+    background: Image.Image | None = None,
 ) -> Image.Image:
-    """A gradient (or the given picture) with the prompt's words wrapped across the middle."""
+    """A gradient (or a copy of ``background``, of ``size``) with the prompt's words wrapped
+    across the middle."""
     width, height = size
     if background is not None:
-        with Image.open(io.BytesIO(background)) as source:
-            card = ImageOps.fit(source.convert("RGB"), size)
+        card = background.copy()
     else:
         top, bottom = palette(prompt)
         seed = Image.new("RGB", (1, 2))
@@ -110,6 +110,12 @@ def render_card(
             anchor="mm",
         )
     return card
+
+
+def fitted(data: bytes, size: tuple[int, int]) -> Image.Image:
+    """The encoded picture ``data`` scaled and centre-cropped to fill ``size``, in RGB."""
+    with Image.open(io.BytesIO(data)) as source:
+        return ImageOps.fit(source.convert("RGB"), size)
 
 
 @functools.lru_cache(maxsize=32)

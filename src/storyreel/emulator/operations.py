@@ -147,6 +147,7 @@ def _clip_record(clip: ClipSpec) -> dict[str, Any]:
         "card": clip.card,
         "audio": clip.audio,
         "resolution": clip.resolution,
+        "last_frame": base64.b64encode(clip.last_frame).decode() if clip.last_frame else None,
     }
 
 
@@ -162,6 +163,7 @@ def _clip_from(item: dict[str, Any]) -> ClipSpec:
         card=item.get("card"),
         audio=bool(item.get("audio", False)),
         resolution=str(item.get("resolution", "720p")),
+        last_frame=base64.b64decode(item["last_frame"]) if item.get("last_frame") else None,
     )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from storyreel.emulator.input_images import InputImageError, veo_frame
+
 # Express mode (an API key, no project in the path) is documented for text generation only;
 # Veo submits made that way are reported to fail with this answer.
 EXPRESS_REFUSAL: Final = "Invalid resource field value in the request."
@@ -23,17 +25,24 @@ class ModelRules:
     resolutions: tuple[str, ...]
     takes_resolution: bool
     takes_audio: bool
+    # Google's model pages list "from first and last frame" for Veo 3.1 alone.
+    takes_last_frame: bool = False
 
 
+_VEO_31: Final = ModelRules(
+    (4, 6, 8), RESOLUTIONS, takes_resolution=True, takes_audio=True, takes_last_frame=True
+)
 _VEO_3: Final = ModelRules((4, 6, 8), RESOLUTIONS, takes_resolution=True, takes_audio=True)
 _VEO_2: Final = ModelRules((5, 6, 7, 8), ("720p",), takes_resolution=False, takes_audio=False)
 # Models outside the known families (tests' own names) keep the emulator's older, looser rules.
 _OTHER: Final = ModelRules(
-    tuple(range(1, 31)), RESOLUTIONS, takes_resolution=True, takes_audio=True
+    tuple(range(1, 31)), RESOLUTIONS, takes_resolution=True, takes_audio=True, takes_last_frame=True
 )
 
 
 def rules_for(model: str) -> ModelRules:
+    if model.startswith("veo-3.1-"):
+        return _VEO_31
     if model.startswith("veo-3."):
         return _VEO_3
     if model.startswith("veo-2."):
@@ -63,3 +72,23 @@ def checked_video(model: str, parameters: Mapping[str, Any], seconds: int) -> st
             f"{list(rules.resolutions)} for model {model}."
         )
     return str(resolution)
+
+
+def checked_frames(model: str, instance: Mapping[str, Any]) -> tuple[bytes | None, bytes | None]:
+    """The first and last frame images of a submission to ``model`` (None when not sent
+    inline); VeoParameterError for a combination or an image Vertex refuses."""
+    if "lastFrame" in instance and "image" not in instance:
+        raise VeoParameterError(
+            "instances[0].lastFrame requires instances[0].image: an input image must also be "
+            "provided."
+        )
+    if "referenceImages" in instance and any(k in instance for k in ("image", "lastFrame")):
+        raise VeoParameterError(
+            "instances[0].referenceImages is not supported together with image, video or lastFrame."
+        )
+    if "lastFrame" in instance and not rules_for(model).takes_last_frame:
+        raise VeoParameterError(f"lastFrame is not supported by model {model}.")
+    try:
+        return veo_frame(instance, "image"), veo_frame(instance, "lastFrame")
+    except InputImageError as exc:
+        raise VeoParameterError(str(exc)) from exc

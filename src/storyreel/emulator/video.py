@@ -12,13 +12,15 @@ from typing import Final
 import av
 
 from storyreel.emulator.audio_bed import add_bed_stream, encode_bed
-from storyreel.emulator.images import frame_size, palette, render_card
+from storyreel.emulator.images import fitted, frame_size, palette, render_card
 from storyreel.emulator.yuv_frames import PlaneCanvas
 
 FPS: Final = 8
 # The long side of a clip at each resolution Veo makes: 720p at 9:16 is 720x1280.
 LONG_SIDES: Final = {"720p": 1280, "1080p": 1920}
 MAX_SECONDS: Final = 30
+# A clip asked to end on a last frame fades into it over this many frames, ending on it exactly.
+FADE_FRAMES: Final = FPS // 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,8 @@ class ClipSpec:
 
     ``card`` is the text the title card shows (the segment's narration, when the emulator
     knows it); ``audio`` adds a sound bed, as ``generateAudio`` asks of Veo; ``resolution``
-    is 720p or 1080p.
+    is 720p or 1080p. As with Veo, a clip with an ``image`` starts on exactly that picture
+    (then shows it behind the card) and one with a ``last_frame`` ends on exactly that one.
     """
 
     prompt: str
@@ -38,6 +41,7 @@ class ClipSpec:
     card: str | None = None
     audio: bool = False
     resolution: str = "720p"
+    last_frame: bytes | None = None
 
 
 def card_text(spec: ClipSpec) -> str:
@@ -47,19 +51,31 @@ def card_text(spec: ClipSpec) -> str:
 
 def _frames(spec: ClipSpec, size: tuple[int, int]) -> Iterator[av.VideoFrame]:
     caption = f"storyreel emulator · take {spec.sample + 1}"
-    base = render_card(card_text(spec), size, caption=caption, background=spec.image)
+    picture = fitted(spec.image, size) if spec.image is not None else None
+    base = render_card(card_text(spec), size, caption=caption, background=picture)
     width, height = size
     accent = tuple(255 - channel // 2 for channel in palette(spec.prompt)[0])
     canvas = PlaneCanvas(base, accent)
+    ending = None
+    if spec.last_frame is not None:
+        ending = PlaneCanvas(fitted(spec.last_frame, size), accent)
     radius = max(6, min(size) // 24)
     total = spec.seconds * FPS
+    fade_from = total - FADE_FRAMES if ending is not None else total
     for index in range(total):
+        if index == 0 and picture is not None:
+            yield PlaneCanvas(picture, accent).frame([])
+            continue
         # A square crossing the frame and a progress bar: enough motion to tell frames apart.
         x = radius + (width - 2 * radius) * index // max(1, total - 1)
         y = height // 6
         dot = (x - radius, y - radius, x + radius, y + radius)
         bar = (0, height - 6, width * (index + 1) // total, height)
-        yield canvas.frame([dot, bar])
+        if ending is None or index < fade_from:
+            yield canvas.frame([dot, bar])
+            continue
+        weight = (index - fade_from + 1) / FADE_FRAMES
+        yield canvas.mixed(ending, weight).frame([dot, bar] if weight < 1 else [])
 
 
 @functools.lru_cache(maxsize=32)

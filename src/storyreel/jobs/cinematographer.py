@@ -8,7 +8,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from storyreel.domain.story import Story, Usage
+from storyreel.domain.story import Segment, Story, Usage
 from storyreel.jobs.assembly import (
     ReelNotReady,
     ReelOptions,
@@ -18,7 +18,9 @@ from storyreel.jobs.assembly import (
     same_reel,
 )
 from storyreel.jobs.choices import ReelChoices, reel_choices
+from storyreel.jobs.drawing import Drawing
 from storyreel.jobs.filming import Filming
+from storyreel.jobs.frame_files import check_frames
 from storyreel.jobs.journal import MemoryJournal, ProgressCallback, ProgressEvent, StepJournal
 from storyreel.jobs.manifest import (
     STORY_FILENAME,
@@ -28,23 +30,16 @@ from storyreel.jobs.manifest import (
     write_story,
 )
 from storyreel.jobs.models import THUMBNAIL_STEP, StepKind, StepRecord, StepStatus, clip_step_key
+from storyreel.jobs.planning import planned_steps
 from storyreel.jobs.ports import ClipMaker, ReelAssembler, Voice
 from storyreel.jobs.quota_waits import ClipSlots, reporting_waits
 from storyreel.jobs.reel_manifest import ASSEMBLE_STEP, ReelEntry, voice_step_key
+from storyreel.jobs.together import all_or_none
 from storyreel.jobs.voicing import Voicing, voice_steps
 from storyreel.quota import Limiter
 from storyreel.settings import Settings
 
 __all__ = ["Cinematographer", "ClipMaker", "planned_steps"]
-
-
-def planned_steps(story: Story) -> list[StepRecord]:
-    """The steps that film ``story``: one clip per segment, then the thumbnail."""
-    clips = [
-        StepRecord(key=clip_step_key(s.index), kind=StepKind.CLIP, index=s.index)
-        for s in story.segments
-    ]
-    return [*clips, StepRecord(key=THUMBNAIL_STEP, kind=StepKind.THUMBNAIL)]
 
 
 class Cinematographer:
@@ -82,7 +77,7 @@ class Cinematographer:
     def plan(self, story: Story, choices: ReelChoices) -> list[StepRecord]:
         """Every step of filming ``story`` with ``choices``: clips, thumbnail, the voice
         steps (narration on) and the assemble step (reel on)."""
-        steps = planned_steps(story)
+        steps = planned_steps(story, choices)
         if choices.narration and self._voice is not None:
             steps += voice_steps(story)
         if choices.reel and self._assembler is not None:
@@ -92,13 +87,15 @@ class Cinematographer:
     def job_choices(self, choices: ReelChoices | None = None) -> ReelChoices:
         """``choices`` (the settings' when None) as this Cinematographer can honour them (no
         narration without a voice, no reel without an assembler), checked before anything is
-        paid: music that is missing or not audio is an InputError."""
+        paid: music that is missing or not audio, or a reference image Google would not take,
+        is an InputError."""
         chosen = choices or reel_choices(self._settings)
         # What cannot be made here is neither promised nor priced.
         narration, reel = chosen.narration and self._voice is not None, chosen.reel
         chosen = chosen.model_copy(update={"narration": narration, "reel": reel and self.assembles})
         if chosen.reel and chosen.music_path is not None and self._assembler is not None:
             self._assembler.check_music(chosen.music_path)
+        check_frames(chosen, self._settings.google.video_model)  # reference images readable
         return chosen
 
     async def generate_full_content_videos(
@@ -150,25 +147,34 @@ class Cinematographer:
         """Make what ``journal`` says is still missing: every clip, the thumbnail and each
         narration (the reel comes after, from :meth:`assemble`). The story and manifest
         files are the caller's (the job layer writes each once)."""
-        report = progress or _ignore
-        journal.add(self.plan(story, choices or reel_choices(self._settings)))
+        report, chosen = progress or _ignore, choices or reel_choices(self._settings)
+        journal.add(self.plan(story, chosen))
         limit = ClipSlots(asyncio.Semaphore(self._settings.video.concurrency), self._limiter)
         # Operations already submitted go first, so that they take the first slots.
         order = sorted(story.segments, key=lambda s: _rank(journal.get(clip_step_key(s.index))))
-        shots = Filming(self._media, self._settings, story, out_dir, journal, report)
+        drawing = Drawing(self._media, self._settings, story, out_dir, journal, report, chosen)
+
+        def shots(media: ClipMaker) -> Filming:
+            return Filming(media, self._settings, story, out_dir, journal, report)
 
         def told(work: Coroutine[Any, Any, None], key: str, index: int | None) -> Any:
             return reporting_waits(work, report, key=key, index=index, job_id=journal.job_id)
 
-        work = [told(shots.clip(s, limit), clip_step_key(s.index), s.index) for s in order]
-        work.append(told(shots.thumbnail(), THUMBNAIL_STEP, None))
+        async def clip(segment: Segment) -> None:  # as soon as its own keyframe is ready
+            await drawing.clip(segment, lambda media: shots(media).clip(segment, limit))
+
+        work = [told(*item) for item in drawing.work()]
+        work += [told(clip(s), clip_step_key(s.index), s.index) for s in order]
+        work.append(
+            told(drawing.thumbnail(lambda media: shots(media).thumbnail()), THUMBNAIL_STEP, None)
+        )
         if self._voice is not None:
             voices = asyncio.Semaphore(self._settings.video.concurrency)
             reading = Voicing(self._voice, out_dir, journal, report, voices)
             work += [
                 told(reading.segment(s), voice_step_key(s.index), s.index) for s in story.segments
             ]
-        await _all_or_none(work)
+        await all_or_none(work)
 
     async def reshoot(
         self,
@@ -178,15 +184,25 @@ class Cinematographer:
         *,
         journal: StepJournal,
         progress: ProgressCallback | None = None,
+        choices: ReelChoices | None = None,
     ) -> None:
         """Film segment ``index`` as its step says (reset it to ``pending`` to film it
-        again): one clip, nothing else."""
-        segment = story.segments[index - 1]
-        report = progress or _ignore
-        shots = Filming(self._media, self._settings, story, out_dir, journal, report)
-        key = clip_step_key(segment.index)
-        clip = shots.clip(segment, ClipSlots(asyncio.Semaphore(1), self._limiter))
-        await reporting_waits(clip, report, key=key, index=index, job_id=journal.job_id)
+        again): one clip, from its keyframe when the job has keyframes (drawn only if its
+        step was reset too, e.g. for a new prompt)."""
+        segment, report = story.segments[index - 1], progress or _ignore
+        chosen = choices or reel_choices(self._settings)
+        drawing = Drawing(self._media, self._settings, story, out_dir, journal, report, chosen)
+        limit = ClipSlots(asyncio.Semaphore(1), self._limiter)
+
+        def shoot(media: ClipMaker) -> Coroutine[Any, Any, None]:
+            return Filming(media, self._settings, story, out_dir, journal, report).clip(
+                segment, limit
+            )
+
+        clip = drawing.reshoot(segment, shoot)
+        await reporting_waits(
+            clip, report, key=clip_step_key(index), index=index, job_id=journal.job_id
+        )
 
     async def assemble(
         self,
@@ -221,20 +237,6 @@ class Cinematographer:
             report(ProgressEvent(step.key, "skipped", detail="already assembled"))
             return previous
         return await assemble_step(self._assembler, plan, out_dir, journal, report)
-
-
-async def _all_or_none(work: list[Coroutine[Any, Any, None]]) -> None:
-    """Run ``work`` concurrently; if one fails unexpectedly (the store is unwritable...),
-    stop the others before the error goes up, so that nothing submits after the job ends.
-    A paid submit in flight still finishes and records its outcome (see Filming._send)."""
-    tasks = [asyncio.ensure_future(item) for item in work]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _rank(step: StepRecord | None) -> int:

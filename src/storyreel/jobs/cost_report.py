@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from storyreel.domain.story import Story
+from storyreel.jobs.frame_steps import drawn_images
 from storyreel.jobs.models import StepKind, StepRecord
 from storyreel.jobs.prices import speech_seconds, video_usd
 from storyreel.settings import Settings
@@ -19,8 +20,8 @@ class KindCost(BaseModel):
     """One kind of billed call in the manifest. ``unit`` is what ``estimated`` and
     ``submitted`` count: seconds of video, images, or seconds of speech. ``submitted``
     counts what was sent and may have been billed: each Veo submit that may have reached
-    Google, each try of the thumbnail and of a narration. A ``*_usd`` of None: no price
-    is configured for the video model."""
+    Google, each try of an image (thumbnail, sheet, keyframe) and of a narration. A
+    ``*_usd`` of None: no price is configured for the video model."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -50,7 +51,7 @@ def cost_report(settings: Settings, story: Story, steps: Sequence[StepRecord]) -
             if _is(step, StepKind.CLIP)
         )
     )
-    thumbnails = [step for step in steps if _is(step, StepKind.THUMBNAIL)]
+    thumbnails = drawn_images(steps)  # the thumbnail, and the sheets and keyframes drawn
     voices = [step for step in steps if _is(step, StepKind.VOICE)]
     images_sent = float(sum(step.attempts for step in thumbnails))
     speech_planned = round(sum(spoken.get(step.index or 0, 0.0) for step in voices), 2)

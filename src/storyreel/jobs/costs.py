@@ -6,19 +6,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storyreel.domain.limits import DEFAULT_SEGMENTS
-from storyreel.domain.story import Segment, Story
+from storyreel.domain.story import Character, Segment, Story
 from storyreel.jobs.choices import ReelChoices, choices_of
+from storyreel.jobs.frame_steps import drawn_images, frame_steps, planned_images, reference_of
 from storyreel.jobs.models import THUMBNAIL_STEP, JobRecord, StepKind, StepRecord, StepStatus
 from storyreel.jobs.prices import narrated, speech_seconds, total_usd
 from storyreel.jobs.reel_manifest import voice_step_key
 from storyreel.settings import Settings
 
+# How many characters the writer may list for a story (StoryDraft.characters): the most
+# sheets a job from an idea can draw beyond the characters it was given.
+MAX_WRITTEN_CHARACTERS = 6
+
 
 @dataclass(frozen=True)
 class CostEstimate:
     """Billed work and its price: ``seconds`` of video (of ``model``), ``speech_seconds``
-    of narration and ``images`` (the thumbnail). ``usd`` is the total; None when video is
-    to be made and its model's price is not configured."""
+    of narration and ``images`` (the thumbnail, character sheets, keyframes). ``usd`` is
+    the total; None when video is to be made and its model's price is not configured."""
 
     seconds: int
     usd: float | None
@@ -40,17 +45,33 @@ def cost_of(
     return CostEstimate(seconds, usd, settings.google.video_model, speech_seconds, images)
 
 
-def idea_cost(settings: Settings, seconds: int, choices: ReelChoices) -> CostEstimate:
+def idea_cost(
+    settings: Settings,
+    seconds: int,
+    choices: ReelChoices,
+    *,
+    segments: int = 0,
+    characters: Sequence[Character] = (),
+) -> CostEstimate:
     """A job from an idea, before its story exists: the clips, a narration as long as its
-    clip for each (the writer sizes each narration to fit its clip) and the thumbnail."""
+    clip for each (the writer sizes each narration to fit its clip), the thumbnail and, with
+    keyframes, one keyframe per segment and a sheet per character without a reference
+    image: those given plus as many new ones as the writer may add, an upper bound."""
     speech = float(seconds) if choices.narration else 0.0
-    return cost_of(settings, seconds, speech_seconds=speech, images=1)
+    images = 1
+    if choices.keyframes:
+        referenced = sum(reference_of(choices, c.name) is not None for c in characters)
+        # The writer keeps every given character and may add MAX_WRITTEN_CHARACTERS new ones.
+        images += segments + len(characters) + MAX_WRITTEN_CHARACTERS - referenced
+    return cost_of(settings, seconds, speech_seconds=speech, images=images)
 
 
 def story_cost(settings: Settings, story: Story, choices: ReelChoices) -> CostEstimate:
-    """Filming ``story``: every clip, every narration read aloud, and the thumbnail."""
+    """Filming ``story``: every clip, every narration read aloud, the thumbnail and, with
+    keyframes, each keyframe and each sheet drawn."""
     speech = _speech(settings, story.segments) if choices.narration else 0.0
-    return cost_of(settings, story.total_seconds, speech_seconds=speech, images=1)
+    images = planned_images(story, choices)
+    return cost_of(settings, story.total_seconds, speech_seconds=speech, images=images)
 
 
 def remaining_cost(job: JobRecord, steps: Sequence[StepRecord], settings: Settings) -> CostEstimate:
@@ -59,17 +80,21 @@ def remaining_cost(job: JobRecord, steps: Sequence[StepRecord], settings: Settin
     seconds = remaining_seconds(job, steps, settings)
     choices = choices_of(job.input.reel, settings)
     if job.story is None:
-        return idea_cost(settings, seconds, choices)
+        spec = job.input
+        count = spec.segments or DEFAULT_SEGMENTS
+        return idea_cost(settings, seconds, choices, segments=count, characters=spec.characters)
     done = {step.key for step in steps if step.status is StepStatus.SUCCEEDED}
     unread = [s for s in job.story.segments if voice_step_key(s.index) not in done]
     speech = _speech(settings, unread) if choices.narration else 0.0
-    images = 0 if THUMBNAIL_STEP in done else 1
+    thumbnail = StepRecord(key=THUMBNAIL_STEP, kind=StepKind.THUMBNAIL)
+    planned = drawn_images([*frame_steps(job.story, choices), thumbnail])
+    images = sum(step.key not in done for step in planned)
     return cost_of(settings, seconds, speech_seconds=speech, images=images)
 
 
-def reshoot_cost(settings: Settings, segment: Segment) -> CostEstimate:
-    """Filming one segment again: one clip, nothing else."""
-    return cost_of(settings, segment.duration_seconds)
+def reshoot_cost(settings: Settings, segment: Segment, *, images: int = 0) -> CostEstimate:
+    """Filming one segment again: one clip, and ``images`` (its keyframe, drawn again)."""
+    return cost_of(settings, segment.duration_seconds, images=images)
 
 
 def _speech(settings: Settings, segments: Sequence[Segment]) -> float:

@@ -44,7 +44,8 @@ def idea_input(
         duration_seconds=duration,
         reel=reel,
     )
-    return spec, idea_cost(settings, count * duration, reel)
+    cost = idea_cost(settings, count * duration, reel, segments=count, characters=spec.characters)
+    return spec, cost
 
 
 def story_input(

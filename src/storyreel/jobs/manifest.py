@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from storyreel.domain.story import Story, Usage
 from storyreel.files import write_atomic
 from storyreel.jobs.cost_report import KindCost, cost_report
+from storyreel.jobs.frame_manifest import KeyframeEntry, SheetEntry, keyframe_entries, sheet_entries
+from storyreel.jobs.frame_steps import drawn_images
 from storyreel.jobs.models import STORY_STEP, StepKind, StepRecord, StepStatus
 from storyreel.jobs.prices import speech_seconds, total_usd, video_usd
 from storyreel.jobs.reel_manifest import AudioEntry, ReelEntry, audio_entries
@@ -64,6 +66,9 @@ class Manifest(BaseModel):
     # Manifests written before the reel existed have neither: they still load.
     reel: ReelEntry | None = None
     audio: list[AudioEntry] = Field(default_factory=list)
+    # The character sheets and keyframes the clips start from (none with keyframes off).
+    sheets: list[SheetEntry] = Field(default_factory=list)
+    keyframes: list[KeyframeEntry] = Field(default_factory=list)
     video_model: str
     video_submissions: int = 0
     estimated_cost_usd: float | None = None
@@ -84,10 +89,10 @@ def estimate_cost_usd(settings: Settings, seconds: float) -> float | None:
 
 def planned_cost_usd(settings: Settings, story: Story, steps: Sequence[StepRecord]) -> float | None:
     """The list price of everything billed that ``steps`` plan for ``story``: every clip,
-    each narration read aloud and the thumbnail."""
+    each narration read aloud, the thumbnail and each sheet and keyframe drawn."""
     voiced = {step.index for step in steps if step.kind is StepKind.VOICE}
     speech = sum(speech_seconds(settings, s.narration) for s in story.segments if s.index in voiced)
-    images = sum(step.kind is StepKind.THUMBNAIL for step in steps)
+    images = len(drawn_images(steps))
     return total_usd(settings, video_seconds=story.total_seconds, speech=speech, images=images)
 
 
@@ -163,6 +168,8 @@ def build_manifest(
         # ``reel`` is what the assembler made; it stands while the assemble step does.
         reel=reel if _assembled(steps) else None,
         audio=audio_entries(folder, steps),
+        sheets=sheet_entries(story, steps),
+        keyframes=keyframe_entries(steps),
         video_model=settings.google.video_model,
         video_submissions=sum(step.submissions for step in steps),
         estimated_cost_usd=planned_cost_usd(settings, story, steps) if story else None,

@@ -53,6 +53,8 @@ class StepKind(StrEnum):
     THUMBNAIL = "thumbnail"
     VOICE = "voice"
     ASSEMBLE = "assemble"
+    SHEET = "sheet"
+    KEYFRAME = "keyframe"
 
 
 def utcnow() -> datetime:
@@ -132,12 +134,10 @@ class JobInput(BaseModel):
 
 
 class StepRecord(BaseModel):
-    """One step of a job: the story, one clip per segment, or the thumbnail.
-
-    ``submissions`` counts the Veo submits that may have reached Google (accepted or of
-    unknown outcome); ``attempts`` counts every try, including rejected ones.
-    ``artifact`` is relative to the job folder.
-    """
+    """One step of a job (the story, a clip, a sheet, a keyframe...). ``submissions`` counts
+    Veo submits that may have reached Google (accepted or of unknown outcome); ``attempts``
+    every try. ``artifact`` is relative to the job folder. ``operation``: a Veo operation
+    name, or ``reference`` for a sheet copied from the user's image (no image call)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

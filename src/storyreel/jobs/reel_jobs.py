@@ -18,6 +18,7 @@ from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.costs import CostEstimate, reshoot_cost
 from storyreel.jobs.execution import Execution, StoryWriter, Work
 from storyreel.jobs.finish import finish_job
+from storyreel.jobs.frame_steps import keyframe_step_key
 from storyreel.jobs.journal import ProgressCallback, StoreJournal
 from storyreel.jobs.manifest import Manifest, write_story
 from storyreel.jobs.models import (
@@ -77,9 +78,12 @@ class ReelJobs:
             )
         return story.segments[index - 1]
 
-    def reshoot_cost(self, job_id: str, index: int) -> CostEstimate:
-        """What filming segment ``index`` again costs: one clip."""
-        return reshoot_cost(self._settings, self.segment(job_id, index))
+    def reshoot_cost(self, job_id: str, index: int, *, prompt: str | None = None) -> CostEstimate:
+        """What filming segment ``index`` again costs: one clip, and with a new ``prompt`` in
+        a job with keyframes its new keyframe."""
+        drawn = any(s.key == keyframe_step_key(index) for s in self._store.steps(job_id))
+        images = int(prompt is not None and drawn)
+        return reshoot_cost(self._settings, self.segment(job_id, index), images=images)
 
     def check_reshoot(
         self, job_id: str, index: int, *, prompt: str | None = None, running_here: bool = False
@@ -153,11 +157,15 @@ class ReelJobs:
             # Counts stay: the reshoot's submission adds to what the clip already cost.
             again = step.but(status=StepStatus.PENDING, operation=None, artifact=None, error=None)
             journal.save(again)
+            drawn = journal.get(keyframe_step_key(index))
+            if prompt is not None and drawn is not None:
+                # A new prompt, a new first frame: the keyframe is drawn again (one image).
+                journal.save(drawn.but(status=StepStatus.PENDING, artifact=None, error=None))
             logger.info("job %s: filming segment %02d again", job.id, index)
-            await self._cinematographer.reshoot(
-                story, folder, index, journal=journal, progress=report
-            )
             choices = choices_of(job.input.reel, self._settings)
+            await self._cinematographer.reshoot(
+                story, folder, index, journal=journal, progress=report, choices=choices
+            )
             reel = await self._cinematographer.assemble(
                 story, folder, journal=journal, progress=report, choices=choices, job_id=job.id
             )

@@ -1,4 +1,4 @@
-"""Veo in Vertex AI express mode: what its refusal means, and the way out."""
+"""Veo needs Vertex AI; in express mode, what its refusal means, and the way out."""
 
 from __future__ import annotations
 
@@ -35,4 +35,16 @@ def check_express_refusal(error: ProviderError, settings: Settings, label: str) 
     )
 
 
-__all__ = ["EXPRESS_REFUSAL", "check_express_refusal", "in_express_mode"]
+def require_vertex(settings: Settings, label: str) -> None:
+    """A ConfigError saying how to switch Vertex AI on, when ``settings`` leave it off: the
+    Gemini Developer API has no Veo in google-genai 3.x."""
+    if not settings.google.vertexai:
+        raise ConfigError(
+            f"cannot make {label}: Veo is only offered in Vertex AI mode in google-genai 3.x, "
+            "and google.vertexai is false. Set google.vertexai: true (or "
+            "STORYREEL_GOOGLE__VERTEXAI=true) with GOOGLE_STUDIO_API_KEY (express mode) or "
+            "google.project and Application Default Credentials"
+        )
+
+
+__all__ = ["EXPRESS_REFUSAL", "check_express_refusal", "in_express_mode", "require_vertex"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,25 @@ class VideoRequest(BaseModel):
     generate_audio: bool = False
     first_frame: bytes | None = None
     first_frame_mime: str | None = None
+    # Veo 3.1 only, and only together with a first frame (storyreel.domain.veo.frames_problem).
+    last_frame: bytes | None = None
+    last_frame_mime: str | None = None
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An encoded image sent to Google as input: a sheet, a keyframe, a user's reference.
+
+    ``mime_type`` is what the bytes are (``image/png``, ``image/jpeg`` or ``image/webp``).
+    """
+
+    data: bytes
+    mime_type: str
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of ``data``: how logs and the emulator name an image."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -46,4 +66,4 @@ class ImageResult:
     height: int
 
 
-__all__ = ["ImageResult", "VideoRequest", "VideoResult"]
+__all__ = ["ImageResult", "InputImage", "VideoRequest", "VideoResult"]

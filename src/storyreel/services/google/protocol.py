@@ -16,7 +16,11 @@ class AsyncModels(Protocol):
     ) -> types.GenerateVideosOperation: ...
 
     async def generate_content(
-        self, *, model: str, contents: str, config: types.GenerateContentConfig
+        self,
+        *,
+        model: str,
+        contents: str | list[types.Content],
+        config: types.GenerateContentConfig,
     ) -> types.GenerateContentResponse: ...
 
 
