@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from PIL import Image
 
 from storyreel.domain.story import Character, Segment, Story, Usage
 from storyreel.errors import ProviderError
-from storyreel.services.google.media import ImageResult, VideoRequest, VideoResult
+from storyreel.services.google.media import ImageResult, InputImage, VideoRequest, VideoResult
+from storyreel.services.google.polling import PollPace
 from storyreel.services.openrouter.models import WrittenStory
 
 # An ISO BMFF header: what the media service checks before saving a clip.
@@ -84,6 +86,17 @@ class FakeWriter:
         )
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One image the fake media service drew."""
+
+    what: str
+    prompt: str
+    inputs: list[InputImage]
+    aspect_ratio: str | None
+    dest: Path
+
+
 class FakeMedia:
     """The media service: records submits, polls and thumbnails; writes tiny files.
 
@@ -101,6 +114,11 @@ class FakeMedia:
         self.submit_errors: dict[str, list[BaseException]] = {}
         self.wait_errors: dict[str, list[BaseException]] = {}
         self.thumbnail_errors: list[BaseException] = []
+        self.thumbnail_inputs: list[list[InputImage]] = []
+        # Images drawn (sheets, keyframes), and errors by what they are ("the sheet of Mara").
+        self.drawings: list[Drawn] = []
+        self.draw_errors: dict[str, list[BaseException]] = {}
+        self.draw_s = 0.0
         # Refusals the media service retries itself: (label, check) runs during the wait.
         self.refusals: dict[str, int] = {}
         self.during_refusal: Callable[[str], None] | None = None
@@ -113,13 +131,23 @@ class FakeMedia:
         self._count = 0
 
     def video_request(
-        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        *,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+        first_frame: InputImage | None = None,
+        last_frame: InputImage | None = None,
     ) -> VideoRequest:
         return VideoRequest(
             prompt=prompt,
             duration_seconds=duration_seconds or 8,  # type: ignore[arg-type]
             aspect_ratio=aspect_ratio or "9:16",
             resolution="720p",
+            first_frame=first_frame.data if first_frame else None,
+            first_frame_mime=first_frame.mime_type if first_frame else None,
+            last_frame=last_frame.data if last_frame else None,
+            last_frame_mime=last_frame.mime_type if last_frame else None,
         )
 
     async def submit_video(
@@ -166,12 +194,15 @@ class FakeMedia:
         *,
         label: str,
         on_poll: Callable[[int], None] | None = None,
+        pace: PollPace | None = None,
     ) -> VideoResult:
         self.waits.append((label, operation))
         if self.before_wait is not None:
             self.before_wait(label, operation)
         try:
             await asyncio.sleep(self.latency_s)
+            if pace is not None and pace.sent is not None:
+                pace.sent()
             if on_poll is not None:
                 on_poll(1)
             errors = self.wait_errors.get(label)
@@ -184,11 +215,39 @@ class FakeMedia:
         return VideoResult(dest, operation, len(FAKE_MP4), 4.0, None)
 
     async def generate_thumbnail(
-        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        aspect_ratio: str | None = None,
+        inputs: Sequence[InputImage] = (),
     ) -> ImageResult:
         self.thumbnails.append(prompt)
+        self.thumbnail_inputs.append(list(inputs))
         if self.thumbnail_errors:
             raise self.thumbnail_errors.pop(0)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(png_bytes())
+        return ImageResult(dest, "image/png", 9, 16)
+
+    async def draw_image(
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        inputs: Sequence[InputImage] = (),
+        aspect_ratio: str | None = None,
+        what: str,
+    ) -> ImageResult:
+        """Draws a small PNG of a colour of its own per call, so that each image differs."""
+        self.drawings.append(Drawn(what, prompt, list(inputs), aspect_ratio, dest))
+        shade = (len(self.drawings) * 40) % 256
+        errors = self.draw_errors.get(what)
+        await asyncio.sleep(self.draw_s)
+        if errors:
+            raise errors.pop(0)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        Image.new("RGB", (9, 16), (shade, 255 - shade, 128)).save(buffer, format="PNG")
+        dest.write_bytes(buffer.getvalue())
         return ImageResult(dest, "image/png", 9, 16)

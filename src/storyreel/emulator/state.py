@@ -13,9 +13,11 @@ from typing import Any, Final
 
 from storyreel.emulator.connections import ConnectionRegistry
 from storyreel.emulator.faults import FaultBook
+from storyreel.emulator.input_log import INPUTS_FOLDER, InputLog
 from storyreel.emulator.narrations import NarrationBook
 from storyreel.emulator.operations import OperationStore
 from storyreel.emulator.options import EmulatorOptions
+from storyreel.emulator.poll_log import PollLog
 from storyreel.emulator.quota import QuotaBook
 from storyreel.emulator.records import RecordFolder
 from storyreel.emulator.speech_log import SpeechLog
@@ -97,6 +99,9 @@ class EmulatorState:
             RecordFolder(folder / NARRATIONS_FOLDER) if folder is not None else None
         )
         self.speech = SpeechLog()
+        # Which images reached the image model and Veo; on disk too, for later processes.
+        self.inputs = InputLog(RecordFolder(folder / INPUTS_FOLDER) if folder is not None else None)
+        self.polls = PollLog()
         self._lock = threading.Lock()
         self._requests: dict[str, int] = dict.fromkeys(ROUTE_NAMES, 0)
         self._video_submissions = 0
@@ -128,7 +133,9 @@ class EmulatorState:
             "video_submissions": submissions,
             "chat_routing": routing,
             "operations": len(self.operations),
+            "polls": self.polls.describe(),
             **self.speech.stats(),
+            **self.inputs.stats(),
             "state_dir": str(self.state_dir) if self.state_dir is not None else None,
             "faults": self.faults.describe(),
             "quota": self.quota.describe(),
@@ -145,6 +152,8 @@ class EmulatorState:
         self.operations.clear()
         self.narrations.clear()
         self.speech.clear()
+        self.inputs.clear()
+        self.polls.clear()
         self.connections.reset_counts()
         with self._lock:
             self._requests = dict.fromkeys(ROUTE_NAMES, 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -15,7 +13,12 @@ from storyreel.emulator.images import AspectRatioError, parse_ratio
 from storyreel.emulator.operations import Operation, project_number
 from storyreel.emulator.responses import google_error, json_response, malformed
 from storyreel.emulator.state import EmulatorState
-from storyreel.emulator.veo_models import EXPRESS_REFUSAL, VeoParameterError, checked_video
+from storyreel.emulator.veo_models import (
+    EXPRESS_REFUSAL,
+    VeoParameterError,
+    checked_frames,
+    checked_video,
+)
 from storyreel.emulator.video import MAX_SECONDS, ClipSpec
 
 _MAX_SAMPLES: Final = 4
@@ -40,16 +43,6 @@ def _whole(parameters: Mapping[str, Any], key: str, default: int, low: int, high
     return value
 
 
-def _image_bytes(instance: Mapping[str, Any]) -> bytes | None:
-    image = instance.get("image")
-    if not isinstance(image, Mapping) or "bytesBase64Encoded" not in image:
-        return None
-    try:
-        return base64.b64decode(str(image["bytesBase64Encoded"]), validate=False)
-    except (binascii.Error, ValueError) as exc:
-        raise VeoRequestError("instances[0].image.bytesBase64Encoded is not base64") from exc
-
-
 def _flag(parameters: Mapping[str, Any], key: str) -> bool:
     value = parameters.get(key, False)
     if not isinstance(value, bool):
@@ -71,8 +64,11 @@ def clips_for(
     if not isinstance(parameters, Mapping):
         raise VeoRequestError("parameters must be an object")
     prompt = instance.get("prompt", "")
-    image = _image_bytes(instance)
-    if not isinstance(prompt, str) or not (prompt.strip() or image):
+    try:
+        image, last_frame = checked_frames(model, instance)
+    except VeoParameterError as exc:
+        raise VeoRequestError(str(exc)) from exc
+    if not isinstance(prompt, str) or not (prompt.strip() or image or instance.get("image")):
         raise VeoRequestError("instances[0] needs a non-empty prompt, an image, or both")
     try:
         ratio = parse_ratio(parameters.get("aspectRatio"), default="16:9")
@@ -94,7 +90,7 @@ def clips_for(
     except VeoParameterError as exc:
         raise VeoRequestError(str(exc)) from exc
     clips = [
-        ClipSpec(prompt, ratio, seconds, sample, image, card, audio, resolution)
+        ClipSpec(prompt, ratio, seconds, sample, image, card, audio, resolution, last_frame)
         for sample in range(samples)
     ]
     return clips, storage
@@ -138,6 +134,8 @@ class VeoRoutes:
             # Nothing was accepted: a name that could be forgotten is never handed out.
             return google_error(503, f"The operation could not be stored ({exc}); try again.")
         self._state.count_submission()
+        first = clips[0]
+        self._state.inputs.submitted(operation.name, model, first.image, first.last_frame)
         operation.start_encoding()
         document = {"name": operation.name}
         await call.hold_after_accept()
@@ -169,6 +167,8 @@ class VeoRoutes:
             operation.outcome = outcome
             operation.cancel()
             self._state.operations.save(operation)
+        # Logged on arrival: a ready clip's answer may wait for its encoding to finish.
+        self._state.polls.saw(name, operation.done_at)
         document = await operation.finished() if operation.is_done() else {"name": name}
         if call.fault == "drop_after_accept":
             return await call.drop()

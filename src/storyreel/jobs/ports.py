@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from storyreel.domain.reel import ReelPlan, ReelResult, Speech
 from storyreel.errors import ProviderError
-from storyreel.services.google.media import ImageResult, VideoRequest, VideoResult
+from storyreel.services.google.media import ImageResult, InputImage, VideoRequest, VideoResult
 
 
 class ClipMaker(Protocol):
     """What the Cinematographer needs of the media service."""
 
     def video_request(
-        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        *,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+        first_frame: InputImage | None = None,
+        last_frame: InputImage | None = None,
     ) -> VideoRequest: ...
 
     async def submit_video(
@@ -37,8 +43,26 @@ class ClipMaker(Protocol):
     ) -> VideoResult: ...
 
     async def generate_thumbnail(
-        self, prompt: str, dest: Path, *, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        aspect_ratio: str | None = None,
+        inputs: Sequence[InputImage] = (),
     ) -> ImageResult: ...
+
+    async def draw_image(
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        inputs: Sequence[InputImage] = (),
+        aspect_ratio: str | None = None,
+        what: str,
+    ) -> ImageResult:
+        """One billed image (a character sheet, a keyframe) drawn from ``inputs`` and
+        ``prompt``, written to ``dest``; ``what`` names it in errors."""
+        ...
 
 
 class Voice(Protocol):

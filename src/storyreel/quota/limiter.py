@@ -21,6 +21,7 @@ from storyreel.quota.budgets import (
     no_limits,
     settings_limits,
 )
+from storyreel.quota.observing import CallObserver, error_label
 from storyreel.quota.store import BudgetStore, QuotaWait, default_store_path
 from storyreel.quota.waiting import WaitTally, current_listener
 from storyreel.settings import Settings
@@ -45,6 +46,7 @@ class Limiter:
     first need, so a process whose calls are all unlimited (and never throttled) writes
     nothing. ``clock`` is Unix
     time (shared by processes) and ``sleep`` the wait; both are seams for tests.
+    ``observer`` hears of every call and every wait (the job layer's activity record).
     """
 
     def __init__(
@@ -55,8 +57,10 @@ class Limiter:
         max_in_flight: int | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        observer: CallObserver | None = None,
     ) -> None:
         self._path = store_path
+        self._observer = observer
         self._limits = limits
         self._max_in_flight = max_in_flight
         self._clock = clock
@@ -104,16 +108,19 @@ class Limiter:
         The call's window runs from its answer: the provider counts it on arrival, which
         may be later than it was sent."""
         ticket = await self._take(kind, model, tally)
+        error: str | None = None
         try:
             return await send()
-        except Exception as exc:
-            pause = throttled(exc)
+        except BaseException as exc:
+            error = error_label(exc) if isinstance(exc, Exception) else "cancelled"
+            pause = throttled(exc) if isinstance(exc, Exception) else None
             if pause is not None:
                 await self.pause(kind, model, pause)
             raise
         finally:
             if ticket:
                 await self._settle(ticket)
+            self._observe(lambda o: o.called(kind, model, error))
 
     @contextlib.asynccontextmanager
     async def in_flight(self) -> AsyncIterator[None]:
@@ -180,8 +187,10 @@ class Limiter:
                 await self._sleep(delay)
         finally:
             if started is not None:
+                waited = self._clock() - started
                 if tally is not None:
-                    tally.waited_s += self._clock() - started
+                    tally.waited_s += waited
+                self._observe(lambda o: o.waited(kind, "", waited))
                 if store is not None:
                     await asyncio.to_thread(store.clear_wait, waiter)
 
@@ -194,6 +203,12 @@ class Limiter:
             job_id, step = (listener.job_id, listener.step) if listener else (None, None)
             store.set_wait(waiter, QuotaWait(job_id=job_id, step=step, what=what, since=since))
 
+    def _observe(self, tell: Callable[[CallObserver], None]) -> None:
+        try:  # A record for the metrics: its failure must never fail the call it describes.
+            tell(self._observer) if self._observer is not None else None
+        except Exception as exc:
+            logger.warning("could not record a provider call for the metrics: %s", exc)
+
     def _open(self, *, create: bool) -> BudgetStore | None:
         if self._store is not None or self._path is None:
             return self._store
@@ -205,18 +220,19 @@ class Limiter:
         return self._store
 
 
-def settings_limiter(settings: Settings) -> Limiter:
+def settings_limiter(settings: Settings, observer: CallObserver | None = None) -> Limiter:
     """The limiter of ``settings``: its budgets kept in the output folder."""
     return Limiter(
         default_store_path(settings.output_dir),
         settings_limits(settings),
         max_in_flight=settings.video.max_in_flight,
+        observer=observer,
     )
 
 
-def limiter_resource(settings: Settings) -> Iterator[Limiter]:
+def limiter_resource(settings: Settings, observer: CallObserver | None = None) -> Iterator[Limiter]:
     """The limiter of ``settings`` as a container resource: its store closed at shutdown."""
-    limiter = settings_limiter(settings)
+    limiter = settings_limiter(settings, observer)
     try:
         yield limiter
     finally:

@@ -1,20 +1,20 @@
-"""Media work on Google: Veo clips (submit, poll, verify, save) and thumbnail images."""
+"""Media work on Google: Veo clips (submit, poll, verify, save) and images (thumbnails,
+character sheets, keyframes)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from storyreel.errors import ConfigError, ProviderError
+from storyreel.errors import ProviderError
 from storyreel.quota import VIDEO_POLL, VIDEO_SUBMIT, Limiter, WaitTally
 from storyreel.services.google import errors as gerr
-from storyreel.services.google.express import check_express_refusal
-from storyreel.services.google.files import mp4_duration, save_media
-from storyreel.services.google.models import ImageResult, VideoRequest, VideoResult
+from storyreel.services.google.clip_files import save_clip
+from storyreel.services.google.express import check_express_refusal, require_vertex
+from storyreel.services.google.models import ImageResult, InputImage, VideoRequest, VideoResult
 from storyreel.services.google.paid_calls import (
     MaybeBilled,
     PaidRetry,
@@ -24,16 +24,18 @@ from storyreel.services.google.paid_calls import (
     outcome_unknown,
     send_paid,
 )
-from storyreel.services.google.polling import PollSchedule, poll_until_done
+from storyreel.services.google.polling import (
+    PollPace,
+    PollSchedule,
+    operation_model,
+    poll_until_done,
+)
 from storyreel.services.google.protocol import GenaiClient
-from storyreel.services.google.results import OperationFailed, video_payload
+from storyreel.services.google.results import OperationFailed
 from storyreel.services.google.throttling import google_throttle
 from storyreel.services.google.thumbnails import IMAGE_ASPECT_RATIOS, make_thumbnail
 from storyreel.services.google.video_calls import VIDEO_ASPECT_RATIOS, video_call, video_request
 from storyreel.settings import Settings
-
-if TYPE_CHECKING:
-    from google.genai import types
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +66,24 @@ class MediaService:
         self._paid_retry = PaidRetry(attempts=settings.google.max_retries + 1, sleep=sleep)
 
     def video_request(
-        self, prompt: str, *, duration_seconds: int | None = None, aspect_ratio: str | None = None
+        self,
+        prompt: str,
+        *,
+        duration_seconds: int | None = None,
+        aspect_ratio: str | None = None,
+        first_frame: InputImage | None = None,
+        last_frame: InputImage | None = None,
     ) -> VideoRequest:
-        """A VideoRequest for ``prompt``, the rest from ``settings.video``."""
+        """A VideoRequest for ``prompt``, the rest from ``settings.video``; ``first_frame``
+        and ``last_frame`` (Veo 3.1, with a first frame) as Veo takes them, else InputError."""
         return video_request(
             self._settings.video,
             prompt,
             model=self._settings.google.video_model,
             duration_seconds=duration_seconds,
             aspect_ratio=aspect_ratio,
+            first_frame=first_frame,
+            last_frame=last_frame,
         )
 
     async def submit_video(
@@ -94,7 +105,7 @@ class MediaService:
         out, its quota budget granted (``before_send``): a crash during a Retry-After or a
         wait for quota is not taken for a submit of unknown outcome.
         """
-        self._require_vertex(label)
+        require_vertex(self._settings, label)
         source, config = video_call(
             request,
             model=self._settings.google.video_model,
@@ -139,16 +150,16 @@ class MediaService:
         *,
         label: str,
         on_poll: Callable[[int], None] | None = None,
+        pace: PollPace | None = None,
     ) -> VideoResult:
-        """Poll ``operation`` until it finishes, then verify the MP4 and write it to ``dest``.
-
-        Works for an operation submitted by another process (a resumed job). Transient
-        poll failures are absorbed until ``video.timeout_s``; ``on_poll(n)`` is called
-        after the n-th poll.
-        """
+        """Poll ``operation`` (maybe another process's) until done, verify the MP4, write it to
+        ``dest``. Transient poll failures are absorbed until ``video.timeout_s``; ``on_poll(n)``
+        follows the n-th poll. With ``pace.first_s`` (seconds from now until the caller expects
+        it done) the first poll comes then, the next every ``video.poll_fast_s``; else they
+        back off from ``video.poll_initial_s``."""
         from google.genai import types
 
-        self._require_vertex(label)
+        require_vertex(self._settings, label)
         video = self._settings.video
         pending = types.GenerateVideosOperation.model_validate({"name": operation})
         # The poll loop below is the one layer that retries a poll, within video.timeout_s.
@@ -158,19 +169,21 @@ class MediaService:
         finished = await poll_until_done(
             lambda: self._limiter.call(
                 VIDEO_POLL,
-                _operation_model(operation),
+                operation_model(operation),
                 lambda: self._video.aio.operations.get(pending, config=poll_config),
                 throttled=google_throttle,
                 tally=tally,
             ),
             operation=operation,
             label=label,
-            schedule=PollSchedule(video.poll_initial_s, video.poll_max_s, video.timeout_s),
+            schedule=PollSchedule.of(video, pace),
             sleep=self._sleep,
             clock=lambda: self._clock() - tally.waited_s,
             on_poll=on_poll,
+            pace=pace,
         )
-        return await self._save_video(finished, operation, dest, label)
+        to_bucket = bool(self._settings.video.output_gcs_uri)
+        return await save_clip(finished, operation, dest, label=label, to_bucket=to_bucket)
 
     async def generate_thumbnail(
         self,
@@ -179,10 +192,33 @@ class MediaService:
         *,
         aspect_ratio: str | None = None,
         mime_type: str | None = None,
+        inputs: Sequence[InputImage] = (),
     ) -> ImageResult:
         """Generate one image with the image model and write it to ``dest``, as made (PNG or
         JPEG) or converted to ``mime_type`` (PNG, JPEG or WebP); ``aspect_ratio`` defaults to
-        ``video.aspect_ratio``."""
+        ``video.aspect_ratio``; ``inputs`` (character sheets) are sent with the prompt."""
+        return await self.draw_image(
+            prompt,
+            dest,
+            inputs=inputs,
+            aspect_ratio=aspect_ratio,
+            mime_type=mime_type,
+            what="the thumbnail",
+        )
+
+    async def draw_image(
+        self,
+        prompt: str,
+        dest: Path,
+        *,
+        inputs: Sequence[InputImage] = (),
+        aspect_ratio: str | None = None,
+        mime_type: str | None = None,
+        what: str,
+    ) -> ImageResult:
+        """One billed image from the image model, drawn from ``inputs`` (sent inline before
+        the prompt) and ``prompt``, written to ``dest``; ``what`` names it in errors ("the
+        sheet of Mara"). Same rules as :meth:`generate_thumbnail`: no blind resend."""
         return await make_thumbnail(
             self._client,
             model=self._settings.google.image_model,
@@ -192,38 +228,9 @@ class MediaService:
             retry=self._paid_retry,
             mime_type=mime_type,
             limiter=self._limiter,
+            inputs=inputs,
+            what=what,
         )
-
-    def _require_vertex(self, label: str) -> None:
-        if not self._settings.google.vertexai:
-            raise ConfigError(
-                f"cannot make {label}: Veo is only offered in Vertex AI mode in google-genai 3.x, "
-                "and google.vertexai is false. Set google.vertexai: true (or "
-                "STORYREEL_GOOGLE__VERTEXAI=true) with GOOGLE_STUDIO_API_KEY (express mode) or "
-                "google.project and Application Default Credentials"
-            )
-
-    async def _save_video(
-        self, finished: types.GenerateVideosOperation, operation: str, dest: Path, label: str
-    ) -> VideoResult:
-        payload = video_payload(finished, label=label)
-        if payload.data is None:
-            if not self._settings.video.output_gcs_uri:
-                raise OperationFailed(
-                    f"Veo returned only a link for {label} ({payload.uri}) and no bytes",
-                    provider=gerr.PROVIDER,
-                )
-            return VideoResult(dest, operation, 0, None, payload.uri)
-        await save_media(dest, payload.data, what=label, operation=operation)
-        duration = await asyncio.to_thread(mp4_duration, dest)
-        logger.info("%s: saved %d bytes to %s", label, len(payload.data), dest)
-        return VideoResult(dest, operation, len(payload.data), duration, payload.uri)
-
-
-def _operation_model(operation: str) -> str:
-    # ".../models/{model}/operations/{id}": polls draw from the budget of the model polled.
-    head, _, _ = operation.partition("/operations/")
-    return head.rpartition("/models/")[2] or head
 
 
 __all__ = [
@@ -231,6 +238,7 @@ __all__ = [
     "VIDEO_ASPECT_RATIOS",
     "GenaiClient",
     "ImageResult",
+    "InputImage",
     "MediaService",
     "OperationFailed",
     "SubmitOutcomeUnknown",

@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 from storyreel.errors import ProviderError
 from storyreel.logs import redact
 from storyreel.services.google import errors as gerr
+from storyreel.settings import VideoSettings
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ def backoff_delays(initial_s: float, cap_s: float, factor: float = 2.0) -> Itera
         delay = min(delay * factor, cap_s)
 
 
+def operation_model(operation: str) -> str:
+    """The model of an operation name, ``.../models/{model}/operations/{id}``: polls draw
+    from the budget of the model polled, and its operation times are learned per model."""
+    head, _, _ = operation.partition("/operations/")
+    return head.rpartition("/models/")[2] or head
+
+
 class Pollable(Protocol):
     """A long-running operation's state, as a poll returns it."""
 
@@ -47,13 +55,63 @@ class Pollable(Protocol):
 OperationT = TypeVar("OperationT", bound=Pollable)
 
 
+def due_delays(first_s: float, fast_s: float) -> Iterator[float]:
+    """Wait ``first_s`` (until shortly before the operation is due), then ``fast_s`` each time.
+
+    >>> import itertools
+    >>> list(itertools.islice(due_delays(5.5, 0.3), 3))
+    [5.5, 0.3, 0.3]
+    """
+    yield max(first_s, 0.0)
+    while True:
+        yield fast_s
+
+
 @dataclass(frozen=True)
 class PollSchedule:
-    """Sleep ``initial_s`` before the first poll, doubling to ``max_s``; stop at ``timeout_s``."""
+    """Sleep ``initial_s`` before the first poll, doubling to ``max_s``; stop at ``timeout_s``.
+
+    With ``first_s`` (the operation is expected to be done about then) the first poll comes
+    after ``first_s`` instead, and the next ones every ``fast_s`` (at most ``max_s``).
+    """
 
     initial_s: float
     max_s: float
     timeout_s: float
+    first_s: float | None = None
+    fast_s: float | None = None
+
+    @classmethod
+    def of(cls, video: VideoSettings, pace: PollPace | None = None) -> PollSchedule:
+        """The schedule of one wait on ``video``'s settings, paced by ``pace`` when given."""
+        if pace is None:
+            return cls(video.poll_initial_s, video.poll_max_s, video.timeout_s)
+        timeout_s = max(video.timeout_s - pace.waited_s, 0.0)
+        return cls(
+            video.poll_initial_s, video.poll_max_s, timeout_s, pace.first_s, video.poll_fast_s
+        )
+
+    def delays(self) -> Iterator[float]:
+        """The waits before each poll."""
+        if self.first_s is None:
+            return backoff_delays(self.initial_s, self.max_s)
+        return due_delays(self.first_s, min(self.fast_s or self.max_s, self.max_s))
+
+
+@dataclass(frozen=True)
+class PollPace:
+    """How a caller that has learned an operation's time paces and watches its polls.
+
+    ``first_s``: seconds from now until the first poll, the next every fast interval (None:
+    the doubling schedule). ``sent()`` comes as each poll is sent; ``answered(done)`` as each
+    answer arrives, before a finished clip is saved.
+    """
+
+    first_s: float | None = None
+    sent: Callable[[], None] | None = None
+    answered: Callable[[bool], None] | None = None
+    # What the caller already waited for this clip before polling: part of video.timeout_s.
+    waited_s: float = 0.0
 
 
 async def poll_until_done(
@@ -65,23 +123,34 @@ async def poll_until_done(
     sleep: Callable[[float], Awaitable[object]],
     clock: Callable[[], float],
     on_poll: Callable[[int], None] | None = None,
+    pace: PollPace | None = None,
 ) -> OperationT:
     """Call ``poll`` on the schedule until it reports ``done``, and return that answer.
 
     A poll is idempotent, so REFUSED and TRANSIENT failures (throttling, 5xx, network
     failures and, up to MAX_MALFORMED_POLLS in a row, unreadable answers) are polled
-    through until the timeout; others are raised at once. ``on_poll(n)`` follows the n-th poll.
+    through until the timeout; others are raised at once. ``on_poll(n)`` follows the n-th
+    poll; ``pace`` hears of each poll sent and answered.
     """
     deadline = clock() + schedule.timeout_s
-    delays = backoff_delays(schedule.initial_s, schedule.max_s)
+    delays = schedule.delays()
     polls = malformed = 0
     last_problem: str | None = None
+    polled_at: float | None = None
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
             raise _timeout(schedule.timeout_s, operation, label, last_problem)
-        await sleep(min(next(delays), remaining))
+        delay = next(delays)
+        if schedule.first_s is not None and polled_at is not None:
+            # Once due, a poll starts every fast interval: the last poll's own time is not
+            # added to the wait, so a clip is collected within one interval of being ready.
+            delay = max(delay - (clock() - polled_at), 0.0)
+        await sleep(min(delay, remaining))
+        polled_at = clock()
         polls += 1
+        if pace is not None and pace.sent is not None:
+            pace.sent()
         try:
             current = await poll()
         except Exception as exc:
@@ -105,6 +174,8 @@ async def poll_until_done(
             if on_poll is not None:
                 on_poll(polls)
         malformed = 0
+        if pace is not None and pace.answered is not None:
+            pace.answered(bool(current.done))
         if current.done:
             return current
 
@@ -145,7 +216,10 @@ def _timeout(timeout_s: float, operation: str, label: str, problem: str | None) 
 __all__ = [
     "MAX_MALFORMED_POLLS",
     "OperationGone",
+    "PollPace",
     "PollSchedule",
     "backoff_delays",
+    "due_delays",
+    "operation_model",
     "poll_until_done",
 ]
