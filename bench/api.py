@@ -8,6 +8,11 @@ work is done two ways, C at a time: ``POST /v1/stories`` through ``storyreel ser
 (uvicorn, its own process, loopback) with an async httpx client, and direct
 ``WritingService.story`` calls in this process. Targets: API / direct >= 0.5, and the
 server's resident memory (VmRSS) grows < 20 MB over N (2,000) requests.
+
+Then the job event stream (``bench/api_events.py``): 50 clients following one job each get
+every change within 100 ms of its commit to the store, against 50 clients polling as the
+baseline, and the server's RSS stays bounded. ``--only stories`` or ``--only events`` runs
+one of the two.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ from typing import Any
 
 import httpx
 
+import api_events
+
 TARGET_RATIO = 0.5
 TARGET_RSS_GROWTH_MB = 20.0
 WARMUP = 100
-BODY = {"idea": "a lighthouse keeper befriends the storm", "segments": 3}
+BODY: dict[str, Any] = {"idea": "a lighthouse keeper befriends the storm", "segments": 3}
 START_TIMEOUT_S = 60.0
 
 
@@ -180,15 +187,37 @@ def measure(requests: int, concurrency: int) -> dict[str, Any]:
     }
 
 
+def measure_events() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="storyreel-bench-events-") as folder:
+        url = f"http://127.0.0.1:{free_port()}"
+        script = str(Path(__file__).with_name("api_events.py"))
+        args = [script, "--serve", url.rsplit(":", 1)[1], str(Path(folder) / "out")]
+        with running(args, f"{url}/healthz", Path(folder)) as pid:
+            return asyncio.run(api_events.run(url, lambda: rss_mb(pid)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--only", choices=["stories", "events"], help="run one measure only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    ok = True
+    measured: dict[str, Any] = {}  # what --json prints, as one object
+    if args.only != "stories":
+        events = measure_events()
+        ok = bool(events["ok"])
+        measured["events"] = events
+        if not args.json:
+            api_events.report(events)
+    if args.only == "events":
+        if args.json:
+            print(json.dumps(measured))
+        return 0 if ok else 1
     result = measure(args.requests, args.concurrency)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result | measured))
     else:
         print(f"POST /v1/stories, {args.requests} requests, {args.concurrency} concurrent")
         print(f"  through the API (uvicorn, loopback): {result['api_rps']:>8.1f} req/s")
@@ -198,7 +227,7 @@ def main() -> int:
             f"  server RSS: {result['rss_before_mb']:.1f} -> {result['rss_after_mb']:.1f} MB, "
             f"growth {result['rss_growth_mb']:.1f} MB (target < {TARGET_RSS_GROWTH_MB:g})"
         )
-    return 0 if result["ok"] else 1
+    return 0 if result["ok"] and ok else 1
 
 
 if __name__ == "__main__":

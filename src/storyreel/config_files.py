@@ -22,7 +22,9 @@ LEGACY_ENV: dict[str, str] = {
     "GOOGLE_STUDIO_API_KEY": "google.api_key",
     "STORYREEL_API_TOKEN": "api.token",
 }
-SECRET_PATHS = frozenset({"openrouter.api_key", "google.api_key", "api.token"})
+SECRET_PATHS = frozenset(
+    {"openrouter.api_key", "google.api_key", "api.token", "api.session_secret"}
+)
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "", depth: int = 2) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from fastapi import FastAPI
 from storyreel.api import auth
 from storyreel.api.auth import check_bind, check_token, is_loopback_host
 from storyreel.api.problems import ApiProblem
+from storyreel.containers import Container
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings, load_settings
 
-from .conftest import TOKEN, assert_problem
+from .conftest import TOKEN, assert_problem, emulator_stats
 
 
 def with_token(settings: Settings, token: str | None) -> Settings:
@@ -142,3 +143,36 @@ def test_auth_check_bind_refuses_public_host_without_token(offline_settings: Set
     with pytest.raises(ConfigError, match="STORYREEL_API_TOKEN"):
         check_bind("0.0.0.0", offline_settings)
     check_bind("0.0.0.0", with_token(offline_settings, TOKEN))
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://testserver", "Sec-Fetch-Site": "same-site"},
+    ],
+    ids=["foreign-origin", "opaque-origin", "cross-site", "same-site"],
+)
+async def test_auth_without_token_a_post_from_another_site_is_403_and_spends_nothing(
+    client: httpx.AsyncClient, container: Container, headers: dict[str, str]
+) -> None:
+    # Loopback needs no token, so any page a local browser opens could post here: the
+    # browser's own headers say where the request came from.
+    before = emulator_stats(container)["requests"].get("chat.completions", 0)
+    answer = await client.post("/v1/memes", json={"topic": "a storm"}, headers=headers)
+    assert_problem(answer, 403)
+    assert emulator_stats(container)["requests"].get("chat.completions", 0) == before
+
+
+async def test_auth_without_token_a_post_from_the_page_itself_passes(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    before = emulator_stats(container)["requests"].get("chat.completions", 0)
+    headers = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    answer = await client.post("/v1/memes", json={"topic": "a storm"}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    # curl and the SDKs send no Origin at all.
+    assert (await client.post("/v1/memes", json={"topic": "a storm"})).status_code == 200
+    assert emulator_stats(container)["requests"]["chat.completions"] == before + 2

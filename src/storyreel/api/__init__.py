@@ -23,19 +23,38 @@ __all__ = ["attach", "build_router", "create_app", "install_problem_handlers", "
 
 
 def build_router() -> APIRouter:
-    """storyreel's routes, a new router each call: health, writing, uploads, media."""
+    """storyreel's routes, a new router each call: health, writing, uploads, media, and the
+    studio page at ``/studio/``."""
     from fastapi import APIRouter, Depends
 
     from storyreel.api.auth import require_token
+    from storyreel.api.routes_estimates import estimate_router
+    from storyreel.api.routes_events import events_router
     from storyreel.api.routes_health import health_router, ready_router
     from storyreel.api.routes_media import media_router
+    from storyreel.api.routes_metrics import metrics_router
+    from storyreel.api.routes_music import music_router
     from storyreel.api.routes_reel import reel_router
+    from storyreel.api.routes_session import session_router
+    from storyreel.api.routes_studio import build_studio_router
     from storyreel.api.routes_writing import upload_router, writing_router
 
     root = APIRouter()
     root.include_router(health_router)
     root.include_router(ready_router)
-    for part in (writing_router, upload_router, media_router, reel_router):
+    root.include_router(metrics_router)
+    # Open without the token: it is where a browser exchanges the token for a cookie.
+    root.include_router(session_router, prefix="/v1")
+    root.include_router(build_studio_router())
+    for part in (
+        writing_router,
+        upload_router,
+        media_router,
+        reel_router,
+        estimate_router,
+        music_router,
+        events_router,
+    ):
         root.include_router(part, prefix="/v1", dependencies=[Depends(require_token)])
     return root
 

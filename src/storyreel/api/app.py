@@ -4,8 +4,8 @@ storyreel's routes take what they need from the container of the application tha
 them (:func:`attach` puts it in ``app.state.container``), so any number of applications,
 each on its own container, can live in one process. A host application attaches its own
 container, which must provide the same names (``config``, ``screenwriter``,
-``media_service``, ``job_store``, ``job_runner``, ``reel_jobs``, ``job_tasks``), e.g. a
-subclass of :class:`storyreel.containers.Container`.
+``media_service``, ``job_store``, ``activity``, ``job_runner``, ``reel_jobs``,
+``job_tasks``), e.g. a subclass of :class:`storyreel.containers.Container`.
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     :func:`~storyreel.containers.create_container` by default)."""
     from storyreel.api import build_router
     from storyreel.api.docs import build_docs_router
+    from storyreel.api.routes_studio import build_home_router
 
     if container is None:
         from storyreel.containers import create_container
@@ -157,6 +158,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     attach(app, container)
     app.include_router(build_router())
     app.include_router(build_docs_router())
+    app.include_router(build_home_router())
     install_problem_handlers(app)
     return app
 

@@ -1,4 +1,5 @@
-"""Bearer-token authentication of the API, and the loopback rule for serving without a token.
+"""Bearer-token (or session-cookie) authentication of the API, and the loopback rule for
+serving without a token.
 
 The token is ``api.token`` (environment ``STORYREEL_API_TOKEN``). When one is configured it
 is required on every route but ``/healthz`` (the OpenAPI document, ``/docs`` and ``/redoc``
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from storyreel.api.dependencies import AppSettings
 from storyreel.api.problems import ApiProblem
+from storyreel.api.session_cookie import COOKIE_NAME, CSRF_HEADER, SAFE_METHODS, session_expiry
 from storyreel.errors import ConfigError
 from storyreel.settings import Settings
 
@@ -25,6 +28,14 @@ bearer = HTTPBearer(
     auto_error=False,
     scheme_name="storyreelToken",
     description="The value of STORYREEL_API_TOKEN on the server.",
+)
+# Documents the browser session; the cookie itself is checked by authenticate().
+session_cookie = APIKeyCookie(
+    name=COOKIE_NAME,
+    auto_error=False,
+    scheme_name="storyreelSession",
+    description="The session cookie POST /v1/session gives for the token (browsers). "
+    f"POST, PUT, PATCH and DELETE made with it must send the header {CSRF_HEADER}: 1.",
 )
 
 
@@ -79,15 +90,67 @@ def check_token(settings: Settings, given: str | None, server_host: str | None) 
         )
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate(request: Request, settings: Settings) -> None:
+    """Let ``request`` pass with the bearer token, or with a valid session cookie (then a
+    state-changing method also needs the header ``X-Storyreel-CSRF: 1``, which a cross-site
+    form cannot send); raise a 401 or 403 problem otherwise."""
+    if request.method not in SAFE_METHODS:
+        refuse_cross_site(request)
+    given = bearer_token(request)
+    if given is None and has_token(settings) and session_expiry(request, settings) is not None:
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
+            raise ApiProblem(
+                403,
+                f"a {request.method} made with the session cookie must send the header "
+                f"{CSRF_HEADER}: 1",
+            )
+        return
+    server = request.scope.get("server")
+    check_token(settings, given, str(server[0]) if server else None)
+
+
+def refuse_cross_site(request: Request) -> None:
+    """A 403 problem for a state-changing request a browser sent from another site.
+
+    Without a token the API trusts loopback, and any page a local browser opens could post
+    to it (a form or ``fetch`` needs no CORS answer to be sent); with the session cookie the
+    custom header guards the same door. Browsers say where a request comes from
+    (``Sec-Fetch-Site``, ``Origin``); programs such as curl or the SDKs send neither."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    host = request.headers.get("host")
+    foreign = site in ("cross-site", "same-site")
+    if origin is not None and not foreign:
+        foreign = origin == "null" or urlsplit(origin).netloc.lower() != (host or "").lower()
+    if foreign:
+        raise ApiProblem(403, f"a {request.method} from another site is refused")
+
+
 async def require_token(
     request: Request,
     settings: AppSettings,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    cookie: str | None = Depends(session_cookie),
 ) -> None:
-    """FastAPI dependency guarding every protected route."""
-    server = request.scope.get("server")
-    server_host = str(server[0]) if server else None
-    check_token(settings, credentials.credentials if credentials else None, server_host)
+    """FastAPI dependency guarding every protected route (the token or the session cookie)."""
+    authenticate(request, settings)
 
 
-__all__ = ["bearer", "check_bind", "check_token", "has_token", "is_loopback_host", "require_token"]
+__all__ = [
+    "authenticate",
+    "bearer",
+    "bearer_token",
+    "check_bind",
+    "check_token",
+    "has_token",
+    "is_loopback_host",
+    "refuse_cross_site",
+    "require_token",
+    "session_cookie",
+]

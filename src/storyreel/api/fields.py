@@ -30,3 +30,5 @@ Segments = Annotated[int, Field(ge=1, le=MAX_SEGMENTS)]
 IdeaCount = Annotated[int, Field(ge=1, le=MAX_IDEAS)]
 Characters = Annotated[list[Character], Field(max_length=MAX_CHARACTERS)]
 Duration = VeoDuration | None
+# An uploaded piece of music (POST /v1/music): the start of its SHA-256 and its suffix.
+MusicName = Annotated[str, Field(pattern=r"^[0-9a-f]{24}\.[a-z0-9]{1,5}$")]

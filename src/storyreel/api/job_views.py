@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storyreel.api.fields import Characters, Duration, Segments, Style, Text
+from storyreel.api.fields import Characters, Duration, MusicName, Segments, Style, Text
+from storyreel.api.job_summaries import JobSummary, summary
 from storyreel.api.problems import not_found
 from storyreel.api.quota_views import QuotaWait
 from storyreel.domain.story import Usage
@@ -27,6 +28,9 @@ from storyreel.services.openrouter.models import WrittenStory
 MEDIA_TYPES = {
     ".mp4": "video/mp4",
     ".png": "image/png",
+    # A character's reference image is kept as the user gave it (sheets/<name>.jpg or .webp).
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
     ".json": "application/json",
     ".wav": "audio/wav",
     ".srt": "application/x-subrip",
@@ -47,6 +51,9 @@ class VideoBody(BaseModel):
     characters: Characters = Field(default_factory=list)
     duration_seconds: Duration = None
     story: WrittenStory | None = None
+    music: MusicName | None = Field(
+        default=None, description="Background music for the reel, as POST /v1/music named it."
+    )
 
     @model_validator(mode="after")
     def _idea_or_story(self) -> VideoBody:
@@ -65,15 +72,6 @@ class JobAccepted(BaseModel):
     id: str
     status: JobStatus
     location: str
-
-
-class JobSummary(BaseModel):
-    """One job in a listing."""
-
-    id: str
-    status: JobStatus
-    created_at: UtcTimestamp
-    idea: str
 
 
 class StepProgress(BaseModel):
@@ -164,10 +162,6 @@ def accepted(request: Request, response: Response, job_id: str, status: JobStatu
     location = str(request.url_for("storyreel_get_job", job_id=job_id))
     response.headers["Location"] = location
     return JobAccepted(id=job_id, status=status, location=location)
-
-
-def summary(job: JobRecord) -> JobSummary:
-    return JobSummary(id=job.id, status=job.status, created_at=job.created_at, idea=job.idea)
 
 
 def detail(view: JobView, *, running_here: bool) -> JobDetail:

@@ -24,6 +24,7 @@ from storyreel.api.dependencies import (
 from storyreel.api.fields import Text
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.quota_views import quota_waits
+from storyreel.api.routes_music import chosen_reel
 from storyreel.api.routing import problem_router
 from storyreel.jobs.models import JobRecord
 from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
@@ -64,8 +65,9 @@ async def post_video(
 ) -> views.JobAccepted:
     """Create a job (idea → story → clips → thumbnail, or a ready story → clips →
     thumbnail) and run it in the background; poll ``GET /v1/jobs/{id}``."""
+    reel = chosen_reel(settings, body.music)
     if body.story is not None:
-        job = await asyncio.to_thread(runner.create_from_story, body.story)
+        job = await asyncio.to_thread(runner.create_from_story, body.story, reel=reel)
     else:
         settings.require_credentials("openrouter")  # the story is written first
         job = await asyncio.to_thread(
@@ -75,6 +77,7 @@ async def post_video(
             style=body.style,
             characters=body.characters,
             duration_seconds=body.duration_seconds,
+            reel=reel,
         )
     tasks.start(job.id, views.work(runner.run, job.id))
     return views.accepted(request, response, job.id, job.status)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
-from storyreel.api.auth import check_token
+from storyreel.api.auth import authenticate
 from storyreel.api.dependencies import app_container
 from storyreel.api.problems import ApiProblem, problem_response, problem_responses
 from storyreel.settings import Settings
@@ -46,25 +46,18 @@ class ProblemRoute(APIRoute):
 
 
 class GuardedRoute(ProblemRoute):
-    """A :class:`ProblemRoute` that checks the bearer token before any of the body is read
-    (FastAPI parses a body before it runs a route's dependencies) and refuses a body larger
-    than ``api.max_body_kb``, declared or streamed in chunks, with 413."""
+    """A :class:`ProblemRoute` that checks the token (or session cookie) before any of the
+    body is read (FastAPI parses a body before it runs a route's dependencies) and refuses a
+    body larger than ``api.max_body_kb``, declared or streamed in chunks, with 413."""
 
     def admit(self, request: Request) -> Request:
         settings: Settings = app_container(request).config()
-        server = request.scope.get("server")
-        check_token(settings, bearer_token(request), str(server[0]) if server else None)
+        authenticate(request, settings)
         return capped(request, self.body_limit(settings))
 
     def body_limit(self, settings: Settings) -> tuple[int, str]:
         """The largest body accepted, in bytes, and the setting that says so."""
         return settings.api.max_body_kb * 1024, f"{settings.api.max_body_kb} kB (api.max_body_kb)"
-
-
-def bearer_token(request: Request) -> str | None:
-    """The token of an ``Authorization: Bearer`` header, if any."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 def capped(request: Request, limit: tuple[int, str]) -> Request:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -42,13 +43,23 @@ def _serve_on(cli: CliState, sock: socket.socket, host: str) -> None:
     from uvicorn.config import STARTUP_FAILURE
 
     from storyreel.api import create_app
+    from storyreel.api.routes_events import close_event_streams
     from storyreel.logs import configure_logging
 
     settings = cli.settings()
     container = cli.container()
     configure_logging(settings.log_level)
+    app = create_app(container)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            # uvicorn waits for open responses before it stops; a job's event stream
+            # would keep it waiting until the job ends. Its clients reconnect and resume.
+            close_event_streams(app)
+
     config = uvicorn.Config(
-        create_app(container),
+        app,
         host=host,
         port=bound_port(sock),
         log_level=settings.log_level.lower(),
@@ -62,7 +73,7 @@ def _serve_on(cli: CliState, sock: socket.socket, host: str) -> None:
         err=True,
     )
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         return  # stopped as asked, after a graceful shutdown
     except SystemExit as exc:

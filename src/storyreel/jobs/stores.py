@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from storyreel.jobs.changes import SignallingJobStore
 from storyreel.jobs.models import JobRecord
 from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
 
@@ -23,8 +24,9 @@ def job_listing(output_dir: Path) -> list[JobRecord]:
 
 
 def job_store_resource(output_dir: Path) -> Iterator[SqliteJobStore]:
-    """Container resource: the store of ``output_dir``, closed on shutdown."""
-    store = SqliteJobStore.in_output_dir(output_dir)
+    """Container resource: the store of ``output_dir``, closed on shutdown; its writes ring
+    its ``changes`` bell for the API's event streams."""
+    store = SignallingJobStore.in_output_dir(output_dir)
     try:
         yield store
     finally:
