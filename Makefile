@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Test processes: the suite mostly waits on subprocesses and loopback servers.
+TEST_WORKERS ?= 3
 IDEA   ?= A lighthouse keeper befriends the storm that keeps trying to knock her lighthouse down
 
 .PHONY: setup demo test lint typecheck pytest bench clean
@@ -28,7 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py

@@ -16,8 +16,10 @@ from storyreel.connectors.gemini import (
 )
 from storyreel.connectors.lifecycle import registry_resource
 from storyreel.connectors.openrouter import build_async_openai_client, build_openai_client
+from storyreel.jobs.activity import activity_resource
 from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.models import this_process
+from storyreel.jobs.pacing import paced, timed
 from storyreel.jobs.reel_jobs import ReelJobs
 from storyreel.jobs.runner import JobRunner
 from storyreel.jobs.stores import job_listing, job_store_resource
@@ -85,8 +87,10 @@ class Container(containers.DeclarativeContainer):
         _tracked, client_registry, build_genai_tts_client, settings=config, endpoints=endpoints
     )
 
+    # What jobs did (operation times, provider calls, waits), kept beside the job store.
+    activity = providers.Resource(activity_resource, config.provided.output_dir)
     # Rate limits: budgets in the output folder, shared by every job and process using it.
-    limiter = providers.Resource(limiter_resource, config)
+    limiter = providers.Resource(limiter_resource, config, activity)
 
     # Services. They hold their client deferred: it is built (and its key required) when a
     # service first calls it, so that assembling a job runner needs no key.
@@ -123,10 +127,10 @@ class Container(containers.DeclarativeContainer):
     screenwriter = providers.Factory(Screenwriter, writing=writing_service)
     cinematographer = providers.Factory(
         Cinematographer,
-        media=media_service,
+        media=providers.Factory(paced, media_service, activity, config),
         settings=config,
         voice=voice,
-        assembler=reel_assembler,
+        assembler=providers.Factory(timed, reel_assembler, activity),
         limiter=limiter,
     )
 

@@ -104,7 +104,12 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for redaction. Empty strings are left out."""
-        values = [self.openrouter.api_key, self.google.api_key, self.api.token]
+        values = [
+            self.openrouter.api_key,
+            self.google.api_key,
+            self.api.token,
+            self.api.session_secret,
+        ]
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]
 
     def missing_credentials(self, *uses: Provider) -> list[str]:

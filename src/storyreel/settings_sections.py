@@ -83,10 +83,16 @@ class VideoSettings(_Section):
     concurrency: int = Field(default=8, ge=1, le=32)
     poll_initial_s: float = Field(default=2.0, gt=0)
     poll_max_s: float = Field(default=20.0, gt=0)
+    # Once an operation is due (its model's learned time), poll this often; never above poll_max_s.
+    poll_fast_s: float = Field(default=3.0, gt=0)
     timeout_s: float = Field(default=900.0, gt=0)
     # Veo operations running at once across all jobs sharing the output folder; None: no cap.
     max_in_flight: int | None = Field(default=None, ge=1)
     resubmit_on_unknown: bool = True
+    # Each clip starts from a keyframe drawn with the sheets of the characters it names
+    # (image-to-video); chain_frames also ends it on the next segment's keyframe.
+    keyframes: bool = True
+    chain_frames: bool = False
     price_per_second_usd: dict[str, PriceEntry] = Field(
         default_factory=lambda: dict(DEFAULT_VIDEO_PRICES)
     )
@@ -167,6 +173,10 @@ class ApiSettings(_Section):
     token: SecretStr | None = None
     max_upload_mb: float = Field(default=20.0, gt=0)
     max_body_kb: int = Field(default=512, gt=0)
+    # Signs the browser session cookie; unset, a key is made once and kept in the output
+    # folder (.storyreel-session-key), so that restarts and servers sharing it agree.
+    session_secret: SecretStr | None = None
+    session_hours: float = Field(default=12.0, gt=0)
 
     @field_validator("token")
     @classmethod

@@ -27,6 +27,8 @@ ORDER = [
     "resume",
     "assemble",
     "reshoot",
+    "keyframes",
+    "stats",
     "serve",
     "emulator",
     "config",

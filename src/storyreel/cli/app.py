@@ -97,10 +97,18 @@ def _register() -> None:
     app.command("jobs")(jobs_cmd.jobs)
     app.command("resume")(jobs_cmd.resume)
 
+    from storyreel.cli import keyframes_cmd
+
+    app.command("keyframes")(keyframes_cmd.keyframes)
+
     from storyreel.cli import reel_cmd
 
     app.command("assemble")(reel_cmd.assemble)
     app.command("reshoot")(reel_cmd.reshoot)
+
+    from storyreel.cli import stats_cmd
+
+    app.command("stats")(stats_cmd.stats)
 
     from storyreel.cli import serve_cmd
 

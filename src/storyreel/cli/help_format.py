@@ -28,6 +28,8 @@ COMMAND_ORDER = (
     "resume",
     "assemble",
     "reshoot",
+    "keyframes",
+    "stats",
     "serve",
     "emulator",
     "config",

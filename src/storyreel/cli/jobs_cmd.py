@@ -68,13 +68,13 @@ def make(
     paying twice for a clip. Exit status: 0 succeeded, 3 partial, 1 failed, 4 cancelled,
     130 interrupted.
     """
-    from storyreel.cli.characters_file import load_characters
+    from storyreel.cli.characters_file import load_cast
     from storyreel.cli.reel_options import make_choices
     from storyreel.cli.story_file import story_or_idea
     from storyreel.jobs.folders import prepare_out_dir
 
     story = story_or_idea(ctx, idea, story_file)
-    cast = load_characters(characters or [])
+    cast, references = load_cast(characters or [])
     cli = state(ctx)
     # Filming calls Google, writing the story OpenRouter: a missing key is named now.
     cli.settings().require_credentials("google", *(() if story else ("openrouter",)))
@@ -92,8 +92,9 @@ def make(
         no_narration=no_narration,
         music=music,
         allow_gaps=allow_gaps,
+        references=references,
     )
-    # Music that is missing or not audio is refused before the cost is shown.
+    # Music (or a reference image) that is missing or not audio is refused before the cost is shown.
     if story is not None:
         job = runner.create_from_story(story, out_dir=out, reel=reel, approve=approve)
     else:
