@@ -100,6 +100,14 @@ def test_settings_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert "YAML syntax error" in message
 
 
+def test_settings_the_browser_test_switch_is_not_a_setting_but_a_misspelt_key_is() -> None:
+    # CI sets STORYREEL_REQUIRE_BROWSER for the whole test run, storyreel processes included.
+    settings = load_settings(env={"STORYREEL_REQUIRE_BROWSER": "1"}, dotenv=None, config_file=None)
+    assert settings.backend == "offline"
+    with pytest.raises(ConfigError, match="unknown key 'require_browsers'"):
+        load_settings(env={"STORYREEL_REQUIRE_BROWSERS": "1"}, dotenv=None, config_file=None)
+
+
 def test_settings_unknown_key_names_dotted_path_and_file(tmp_path: Path) -> None:
     cfg = write(tmp_path, "video:\n  concurency: 2\n")
     with pytest.raises(ConfigError) as info:
