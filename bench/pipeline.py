@@ -35,10 +35,11 @@ POLL_INITIAL_S = 0.25
 POLL_MAX_S = 0.25
 TARGET = 1.5
 # The keyframe figure: images take I, clips L, about as Gemini's image model (~10 s) and Veo
-# (~50 s) compare; long enough that the process's start-up and the story (a few seconds on a
-# busy machine, the same with keyframes or without) do not decide the ratio.
-IMAGE_LATENCY_S = 2.0
-KEYFRAME_VIDEO_LATENCY_S = 10.0
+# (~50 s) compare; long enough that the process's start-up, the story and the emulator's
+# encoding (about 5 s here, the same with keyframes or without) do not decide the ratio: at
+# I = 2 s, L = 10 s they alone were half of I + L.
+IMAGE_LATENCY_S = 4.0
+KEYFRAME_VIDEO_LATENCY_S = 20.0
 # The adaptive polling figure: text latency T, video latency L, the fast interval.
 TEXT_LATENCY_S = 3.0
 POLL_VIDEO_LATENCY_S = 6.0
