@@ -3,15 +3,15 @@ clip's request carries its keyframe (and the next one), the thumbnail the charac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from storyreel.errors import ProviderError
+from storyreel.jobs.media_relay import MediaRelay
 from storyreel.jobs.ports import ClipMaker
-from storyreel.services.google.models import ImageResult, InputImage, VideoRequest, VideoResult
+from storyreel.services.google.models import ImageResult, InputImage, VideoRequest
 
 
-class FramedMedia:
+class FramedMedia(MediaRelay):
     """``media`` with ``first`` (and ``last``) frames added to every video request, and
     ``sheets`` (a character's name and sheet each) given to the thumbnail."""
 
@@ -23,7 +23,7 @@ class FramedMedia:
         last: InputImage | None = None,
         sheets: Sequence[tuple[str, InputImage]] = (),
     ) -> None:
-        self._media = media
+        super().__init__(media)
         self._first = first
         self._last = last
         self._sheets = list(sheets)
@@ -45,28 +45,6 @@ class FramedMedia:
             last_frame=last_frame or self._last,
         )
 
-    async def submit_video(
-        self,
-        request: VideoRequest,
-        *,
-        label: str,
-        on_refused: Callable[[ProviderError], None] | None = None,
-        before_send: Callable[[], None] | None = None,
-    ) -> str:
-        return await self._media.submit_video(
-            request, label=label, on_refused=on_refused, before_send=before_send
-        )
-
-    async def wait_video(
-        self,
-        operation: str,
-        dest: Path,
-        *,
-        label: str,
-        on_poll: Callable[[int], None] | None = None,
-    ) -> VideoResult:
-        return await self._media.wait_video(operation, dest, label=label, on_poll=on_poll)
-
     async def generate_thumbnail(
         self,
         prompt: str,
@@ -84,19 +62,6 @@ class FramedMedia:
             inputs = [sheet for _, sheet in self._sheets]
         return await self._media.generate_thumbnail(
             prompt, dest, aspect_ratio=aspect_ratio, inputs=inputs
-        )
-
-    async def draw_image(
-        self,
-        prompt: str,
-        dest: Path,
-        *,
-        inputs: Sequence[InputImage] = (),
-        aspect_ratio: str | None = None,
-        what: str,
-    ) -> ImageResult:
-        return await self._media.draw_image(
-            prompt, dest, inputs=inputs, aspect_ratio=aspect_ratio, what=what
         )
 
 

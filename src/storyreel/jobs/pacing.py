@@ -7,16 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from storyreel.domain.reel import ReelPlan, ReelResult
 from storyreel.errors import ProviderError
 from storyreel.jobs.activity import ActivityLog, Shape
+from storyreel.jobs.media_relay import MediaRelay
 from storyreel.jobs.op_times import Learned, fast_interval, learned_time
 from storyreel.jobs.ports import ClipMaker, ReelAssembler
-from storyreel.services.google.media import ImageResult, InputImage, VideoRequest, VideoResult
+from storyreel.services.google.media import VideoRequest, VideoResult
 from storyreel.services.google.polling import PollPace
 from storyreel.settings import Settings
 
@@ -35,7 +36,7 @@ class PacedMedia(ClipMaker, Protocol):
     ) -> VideoResult: ...
 
 
-class PacedClips:
+class PacedClips(MediaRelay):
     """A :class:`ClipMaker` that records each operation's submit and polls in ``log`` and
     asks for a wait whose first poll comes shortly (half a fast interval) before the clip is
     due; with no history for its model, resolution and length, the doubling schedule.
@@ -53,7 +54,8 @@ class PacedClips:
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._media = media
+        super().__init__(media)
+        self._paced = media
         self._log = log
         self._settings = settings
         self._clock = clock
@@ -62,23 +64,6 @@ class PacedClips:
         self._watched: dict[str, float] = {}
         # Per shape, the scout under way: set once it has an answer (or none).
         self._scouts: dict[Shape, asyncio.Event] = {}
-
-    def video_request(
-        self,
-        prompt: str,
-        *,
-        duration_seconds: int | None = None,
-        aspect_ratio: str | None = None,
-        first_frame: InputImage | None = None,
-        last_frame: InputImage | None = None,
-    ) -> VideoRequest:
-        return self._media.video_request(
-            prompt,
-            duration_seconds=duration_seconds,
-            aspect_ratio=aspect_ratio,
-            first_frame=first_frame,
-            last_frame=last_frame,
-        )
 
     async def submit_video(
         self,
@@ -154,7 +139,7 @@ class PacedClips:
                 waited_s=self._clock() - started,  # for the scout: part of video.timeout_s
             )
             try:
-                result = await self._media.wait_video(
+                result = await self._paced.wait_video(
                     operation, dest, label=label, on_poll=on_poll, pace=pace
                 )
             except BaseException as exc:
@@ -169,31 +154,6 @@ class PacedClips:
         # What the scout found is in the log (or it found nothing): the others go on.
         while scouting:
             self._scouts.pop(scouting.pop()).set()
-
-    async def generate_thumbnail(
-        self,
-        prompt: str,
-        dest: Path,
-        *,
-        aspect_ratio: str | None = None,
-        inputs: Sequence[InputImage] = (),
-    ) -> ImageResult:
-        return await self._media.generate_thumbnail(
-            prompt, dest, aspect_ratio=aspect_ratio, inputs=inputs
-        )
-
-    async def draw_image(
-        self,
-        prompt: str,
-        dest: Path,
-        *,
-        inputs: Sequence[InputImage] = (),
-        aspect_ratio: str | None = None,
-        what: str,
-    ) -> ImageResult:
-        return await self._media.draw_image(
-            prompt, dest, inputs=inputs, aspect_ratio=aspect_ratio, what=what
-        )
 
 
 def _outcome(exc: BaseException) -> str:
