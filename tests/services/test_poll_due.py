@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from storyreel.quota import VIDEO_POLL, Limiter
 from storyreel.services.google.media import MediaService
 from storyreel.services.google.polling import (
     PollPace,
@@ -16,6 +17,7 @@ from storyreel.services.google.polling import (
     poll_until_done,
 )
 from storyreel.settings import Settings, load_settings
+from storyreel.settings_quota import RateLimit
 from storyreel.testing import RecordingGenai
 
 
@@ -119,3 +121,39 @@ def test_time_spent_waiting_for_a_scout_counts_against_the_timeout(tmp_path: Pat
     assert PollSchedule.of(video) == PollSchedule(0.5, 4.0, 900.0)
     paced = PollSchedule.of(video, PollPace(3.0, waited_s=100.0))
     assert (paced.timeout_s, paced.first_s, paced.fast_s) == (800.0, 3.0, 0.25)
+
+
+async def test_a_poll_is_heard_as_sent_only_once_its_quota_budget_is_granted(
+    tmp_path: Path,
+) -> None:
+    # One poll per 30 s of budget: the 2nd and 3rd polls wait for it. The learned Veo time
+    # is read from when polls were sent; a wait for budget taken for Veo's time would teach
+    # the folder that clips take longer (or shorter) than they do.
+    now = [1_000_000.0]
+    events: list[tuple[str, float]] = []
+
+    async def sleep(seconds: float) -> None:
+        events.append(("slept", seconds))
+        now[0] += seconds
+
+    def limits(kind: str, model: str) -> list[RateLimit]:
+        return [RateLimit(requests=1, per_s=30)] if kind == VIDEO_POLL else []
+
+    limiter = Limiter(tmp_path / "q.sqlite3", limits, clock=lambda: now[0], sleep=sleep)
+    client = RecordingGenai(polls=3)
+    media = MediaService(
+        client, _settings(tmp_path), sleep=sleep, clock=lambda: now[0], limiter=limiter
+    )
+    operation = await media.submit_video(media.video_request("a fox"), label="segment 01")
+    pace = PollPace(1.0, sent=lambda: events.append(("sent", now[0])))
+    try:
+        await media.wait_video(operation, tmp_path / "a.mp4", label="segment 01", pace=pace)
+    finally:
+        limiter.close()
+    sent = [at for what, at in events if what == "sent"]
+    assert len(sent) == 3
+    # Each poll after the first went out a budget window after the one before, and was
+    # heard of then, not when the schedule first asked for it.
+    assert all(later - earlier >= 30 for earlier, later in itertools.pairwise(sent))
+    waits = [seconds for what, seconds in events if what == "slept" and seconds > 1]
+    assert waits, events

@@ -170,7 +170,10 @@ class MediaService:
             lambda: self._limiter.call(
                 VIDEO_POLL,
                 operation_model(operation),
-                lambda: self._video.aio.operations.get(pending, config=poll_config),
+                lambda: announced(
+                    pace.sent if pace else None,
+                    lambda: self._video.aio.operations.get(pending, config=poll_config),
+                ),
                 throttled=google_throttle,
                 tally=tally,
             ),

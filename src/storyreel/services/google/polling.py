@@ -103,7 +103,7 @@ class PollPace:
     """How a caller that has learned an operation's time paces and watches its polls.
 
     ``first_s``: seconds from now until the first poll, the next every fast interval (None:
-    the doubling schedule). ``sent()`` comes as each poll is sent; ``answered(done)`` as each
+    the doubling schedule). ``sent()`` comes as each poll is sent, its quota budget granted; ``answered(done)`` as each
     answer arrives, before a finished clip is saved.
     """
 
@@ -130,7 +130,8 @@ async def poll_until_done(
     A poll is idempotent, so REFUSED and TRANSIENT failures (throttling, 5xx, network
     failures and, up to MAX_MALFORMED_POLLS in a row, unreadable answers) are polled
     through until the timeout; others are raised at once. ``on_poll(n)`` follows the n-th
-    poll; ``pace`` hears of each poll sent and answered.
+    poll; ``pace`` hears of each poll answered (``poll`` itself tells it of each one sent,
+    once its quota budget is granted: a wait for budget is no part of Veo's time).
     """
     deadline = clock() + schedule.timeout_s
     delays = schedule.delays()
@@ -149,8 +150,6 @@ async def poll_until_done(
         await sleep(min(delay, remaining))
         polled_at = clock()
         polls += 1
-        if pace is not None and pace.sent is not None:
-            pace.sent()
         try:
             current = await poll()
         except Exception as exc:
