@@ -103,8 +103,8 @@ class PollPace:
     """How a caller that has learned an operation's time paces and watches its polls.
 
     ``first_s``: seconds from now until the first poll, the next every fast interval (None:
-    the doubling schedule). ``sent()`` comes as each poll is sent, its quota budget granted; ``answered(done)`` as each
-    answer arrives, before a finished clip is saved.
+    the doubling schedule). ``sent()`` comes as each poll is sent, its quota budget granted;
+    ``answered(done)`` as each answer arrives, before a finished clip is saved.
     """
 
     first_s: float | None = None
