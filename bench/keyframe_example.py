@@ -21,41 +21,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image
 
 from storyreel.emulator import EmulatorOptions, EmulatorServer
 from storyreel.files import write_atomic
+from storyreel.testing.samples import frame_difference, two_character_story, video_frames
 
 WIDTH = 360
-STORY = {
-    "title": "The Keeper",
-    "logline": "A keeper and a fisherman weather a storm together.",
-    "style": "watercolour",
-    "characters": [
-        {"name": "Mara", "description": "a wiry lighthouse keeper in a red oilskin coat"},
-        {"name": "Tom Reyes", "description": "a stout fisherman with a grey beard, blue cap"},
-    ],
-    "segments": [
-        {
-            "index": 1,
-            "narration": "Mara climbs.",
-            "visual_prompt": "Mara climbs the lighthouse stairs at dusk.",
-            "duration_seconds": 4,
-        },
-        {
-            "index": 2,
-            "narration": "Tom hauls his nets.",
-            "visual_prompt": "Tom hauls his nets on a grey sea at dawn.",
-            "duration_seconds": 4,
-        },
-    ],
-}
 
 
 def film(workdir: Path) -> Path:
     """The job folder of one `storyreel make --story` run against a fresh emulator."""
     story = workdir / "story.json"
-    story.write_text(json.dumps(STORY))
+    story.write_text(json.dumps(two_character_story()))
     with EmulatorServer(EmulatorOptions(video_latency_s=0.2)) as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("STORYREEL_")}
         env.update(
@@ -82,17 +60,6 @@ def film(workdir: Path) -> Path:
     return workdir / "output" / str(manifest["job_id"])
 
 
-def first_frame(clip: Path) -> Image.Image:
-    import av
-
-    with av.open(str(clip)) as video:
-        return next(video.decode(video=0)).to_image().convert("RGB")
-
-
-def difference(a: Image.Image, b: Image.Image) -> float:
-    return sum(ImageStat.Stat(ImageChops.difference(a, b.resize(a.size))).mean) / 3
-
-
 def png(image: Image.Image) -> bytes:
     scaled = image.resize((WIDTH, round(image.height * WIDTH / image.width)))
     buffer = io.BytesIO()
@@ -110,13 +77,13 @@ def main() -> None:
             keyframe = drawn.convert("RGB")
         with Image.open(folder / "keyframes/segment-02.png") as drawn:
             other = drawn.convert("RGB")
-        frame = first_frame(folder / "clips/segment-01.mp4")
+        frame = video_frames(folder / "clips/segment-01.mp4")[0]
     args.docs.mkdir(parents=True, exist_ok=True)
     write_atomic(args.docs / "keyframe-example.png", png(keyframe))
     write_atomic(args.docs / "clip-first-frame-example.png", png(frame))
     print(f"wrote {args.docs / 'keyframe-example.png'} and clip-first-frame-example.png")
-    print(f"first frame vs its keyframe: {difference(frame, keyframe):.1f} (0-255)")
-    print(f"first frame vs the other segment's keyframe: {difference(frame, other):.1f}")
+    print(f"first frame vs its keyframe: {frame_difference(frame, keyframe):.1f} (0-255)")
+    print(f"first frame vs the other segment's keyframe: {frame_difference(frame, other):.1f}")
 
 
 if __name__ == "__main__":

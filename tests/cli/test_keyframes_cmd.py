@@ -9,46 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 from cli_support import run_cli, storyreel_env, use_env
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image
 from typer.testing import CliRunner
 
 from emulator_control import EmulatorControl
 from storyreel.cli import app as cli_app
 from storyreel.cli.state import CliState
 from storyreel.settings import Settings, load_settings
+from storyreel.testing.samples import frame_difference, two_character_story, video_frames
 
-STORY = {
-    "title": "The Keeper",
-    "logline": "A keeper and a fisherman weather a storm together.",
-    "style": "watercolour",
-    "characters": [
-        {"name": "Mara", "description": "a wiry lighthouse keeper in a red oilskin coat"},
-        {"name": "Tom Reyes", "description": "a stout fisherman with a grey beard, blue cap"},
-    ],
-    "segments": [
-        {
-            "index": 1,
-            "narration": "Mara climbs.",
-            "visual_prompt": "Mara climbs the lighthouse stairs at dusk.",
-            "duration_seconds": 4,
-        },
-        {
-            "index": 2,
-            "narration": "Tom hauls his nets.",
-            "visual_prompt": "Tom hauls his nets on a grey sea at dawn.",
-            "duration_seconds": 4,
-        },
-        {
-            "index": 3,
-            "narration": "They share tea.",
-            "visual_prompt": "Mara and Tom share tea beside the great lamp.",
-            "duration_seconds": 4,
-        },
-    ],
-}
+STORY = two_character_story()
 # Mean absolute difference per channel (0-255) between a clip's first frame and a keyframe
 # scaled to the clip's size. Measured on emulator runs: 2.3-2.8 against its own keyframe
 # (H.264 and the scaling are all that differ) and 44-53 against another segment's (another
@@ -91,15 +63,12 @@ def sha(path: Path) -> str:
 
 
 def first_frame(clip: Path) -> Image.Image:
-    with av.open(str(clip)) as video:
-        frame = next(video.decode(video=0))
-        return frame.to_image().convert("RGB")
+    return video_frames(clip)[0]
 
 
 def difference(frame: Image.Image, keyframe: Path) -> float:
     with Image.open(keyframe) as image:
-        scaled = image.convert("RGB").resize(frame.size)
-    return sum(ImageStat.Stat(ImageChops.difference(frame, scaled)).mean) / 3
+        return frame_difference(frame, image)
 
 
 def make_story_job(settings: Settings, tmp_path: Path, *args: str) -> tuple[Any, dict[str, Any]]:

@@ -9,13 +9,13 @@ import io
 import time
 from typing import Any
 
-import av
 import pytest
 from google import genai
 from google.genai import errors, types
-from PIL import Image, ImageChops, ImageOps, ImageStat
+from PIL import Image, ImageOps
 
 from storyreel.emulator.insets import inset_boxes
+from storyreel.testing.samples import frame_difference, video_frames
 
 from .support import Control
 
@@ -39,11 +39,6 @@ def _encoded(
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _difference(a: Image.Image, b: Image.Image) -> float:
-    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
-    return sum(ImageStat.Stat(diff).mean) / 3
 
 
 def _draw(client: genai.Client, prompt: str, *inputs: bytes, ratio: str = "9:16") -> bytes:
@@ -80,8 +75,7 @@ def _clip_frames(client: genai.Client, model: str = VEO_31, **frames: Any) -> li
     video = operation.response.generated_videos[0].video
     assert video is not None
     assert video.video_bytes is not None
-    with av.open(io.BytesIO(video.video_bytes)) as container:
-        return [frame.to_image() for frame in container.decode(video=0)]
+    return video_frames(video.video_bytes)
 
 
 def _png_image(data: bytes) -> types.Image:
@@ -104,7 +98,7 @@ def test_image_inputs_show_as_insets_and_are_recorded(
     assert len(boxes) == 2
     for box, color in zip(boxes, [(230, 20, 20), (20, 200, 40)], strict=True):
         swatch = Image.new("RGB", (box[2] - box[0], box[3] - box[1]), color)
-        assert _difference(picture.crop(box), swatch) < 2
+        assert frame_difference(picture.crop(box), swatch) < 2
     (request,) = control.image_requests()
     assert request["inputs"] == [_sha(red), _sha(green)]
     assert request["prompt"] == "Mara and Tomas at the harbour"
@@ -169,8 +163,8 @@ def test_a_keyframe_is_the_clips_first_frame(veo_client: genai.Client, control: 
             ImageOps.fit(own.convert("RGB"), size),
             ImageOps.fit(elsewhere.convert("RGB"), size),
         )
-    assert _difference(own_fit, frames[0]) < SAME_PICTURE
-    assert _difference(other_fit, frames[0]) > 2 * SAME_PICTURE
+    assert frame_difference(own_fit, frames[0]) < SAME_PICTURE
+    assert frame_difference(other_fit, frames[0]) > 2 * SAME_PICTURE
     (submitted,) = control.veo_frames()
     assert (submitted["image"], submitted["last_frame"]) == (_sha(keyframe), None)
 
@@ -183,10 +177,10 @@ def test_a_last_frame_is_the_clips_final_frame(veo_client: genai.Client, control
 
     size = frames[0].size
     blue, yellow = Image.new("RGB", size, (20, 40, 220)), Image.new("RGB", size, (240, 200, 20))
-    assert _difference(frames[0], blue) < SAME_PICTURE
-    assert _difference(frames[-1], yellow) < SAME_PICTURE
+    assert frame_difference(frames[0], blue) < SAME_PICTURE
+    assert frame_difference(frames[-1], yellow) < SAME_PICTURE
     # The fade: between the two, neither picture yet.
-    assert _difference(frames[-3], yellow) > SAME_PICTURE
+    assert frame_difference(frames[-3], yellow) > SAME_PICTURE
     (submitted,) = control.veo_frames()
     assert (submitted["image"], submitted["last_frame"]) == (_sha(first), _sha(last))
 

@@ -7,15 +7,15 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import pytest
-from PIL import Image, ImageChops, ImageOps, ImageStat
+from PIL import Image, ImageOps
 from test_media_emulator import ContainerFactory, containers, control
 
 from emulator_control import EmulatorControl as Control
 from storyreel.errors import InputError
 from storyreel.services.google.media import InputImage, MediaService
 from storyreel.services.google.reference_images import load_reference_image
+from storyreel.testing.samples import frame_difference, video_frames
 
 __all__ = ["containers", "control"]
 
@@ -37,15 +37,6 @@ def media(containers: ContainerFactory) -> MediaService:
         google={"video_model": "veo-3.1-fast-generate-001"}
     ).media_service()
     return service
-
-
-def _difference(a: Image.Image, b: Image.Image) -> float:
-    return sum(ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB"))).mean) / 3
-
-
-def _frames(path: Path) -> list[Image.Image]:
-    with av.open(str(path)) as container:
-        return [frame.to_image() for frame in container.decode(video=0)]
 
 
 def _sheet(tmp_path: Path, name: str, color: tuple[int, int, int]) -> InputImage:
@@ -72,10 +63,10 @@ async def test_a_keyframe_drawn_from_sheets_starts_its_clip(
     assert image_request["inputs"] == [sheet.sha256 for sheet in sheets]
     (frames,) = control.veo_frames()
     assert (frames["image"], frames["last_frame"]) == (keyframe.sha256, None)
-    first = _frames(clip.path)[0]
+    first = video_frames(clip.path)[0]
     with Image.open(drawn.path) as picture:
         shown = ImageOps.fit(picture.convert("RGB"), first.size)
-    assert _difference(shown, first) < SAME_PICTURE
+    assert frame_difference(shown, first) < SAME_PICTURE
 
 
 async def test_chained_clip_ends_on_the_next_keyframe(
@@ -91,8 +82,11 @@ async def test_chained_clip_ends_on_the_next_keyframe(
     operation = await media.submit_video(request, label="clip 1")
     clip = await media.wait_video(operation, tmp_output / "clip1.mp4", label="clip 1")
 
-    frames = _frames(clip.path)
-    assert _difference(frames[-1], Image.new("RGB", frames[-1].size, (10, 120, 10))) < SAME_PICTURE
+    frames = video_frames(clip.path)
+    assert (
+        frame_difference(frames[-1], Image.new("RGB", frames[-1].size, (10, 120, 10)))
+        < SAME_PICTURE
+    )
     (submitted,) = control.veo_frames()
     assert submitted["last_frame"] == end.sha256
 
