@@ -97,3 +97,65 @@ def emulator() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+def _server_or_skip(service: str) -> None:
+    from storyreel.testing.servers import REQUIRE_ENV, missing, services_required
+
+    why = missing(service)
+    if why is None:
+        return
+    if services_required():
+        pytest.fail(f"{why} ({REQUIRE_ENV}=1 demands it)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL server from the system's binaries, one per test process."""
+    import shutil
+    import tempfile
+
+    from storyreel.testing.servers import PostgresServer
+
+    _server_or_skip("postgresql")
+    root = Path(tempfile.mkdtemp(prefix="storyreel-pg-"))
+    server = PostgresServer(root).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> str:
+    """The URL (with its password) of a new, empty database for one test."""
+    url: str = postgres_server.create_database()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Any]:
+    """A real Redis server from the system's binaries, one per test process."""
+    import shutil
+    import tempfile
+
+    from storyreel.testing.servers import RedisServer
+
+    _server_or_skip("redis")
+    root = Path(tempfile.mkdtemp(prefix="storyreel-redis-"))
+    server = RedisServer(root).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: Any) -> str:
+    """The URL of the Redis server, emptied for one test."""
+    redis_server.flush()
+    url: str = redis_server.url()
+    return url

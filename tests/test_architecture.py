@@ -13,7 +13,14 @@ ROOT = Path(storyreel.__file__).parent
 MAX_LINES = 250
 
 # Each layer and what it may import of storyreel, besides itself and the shared modules.
-SHARED = {"storyreel", "storyreel.errors", "storyreel.logs", "storyreel.files", "storyreel.domain"}
+SHARED = {
+    "storyreel",
+    "storyreel.errors",
+    "storyreel.logs",
+    "storyreel.files",
+    "storyreel.databases",
+    "storyreel.domain",
+}
 SETTINGS = {"storyreel.settings", "storyreel.config_sources", "storyreel.settings_quota"}
 MAY_IMPORT = {
     "storyreel.domain": set(),

@@ -23,7 +23,15 @@ LEGACY_ENV: dict[str, str] = {
     "STORYREEL_API_TOKEN": "api.token",
 }
 SECRET_PATHS = frozenset(
-    {"openrouter.api_key", "google.api_key", "api.token", "api.session_secret"}
+    {
+        "openrouter.api_key",
+        "google.api_key",
+        "api.token",
+        "api.session_secret",
+        # Database and broker URLs may carry a password.
+        "jobs.store_url",
+        "jobs.broker_url",
+    }
 )
 
 

@@ -30,9 +30,11 @@ __all__ = ["SECRET_PATHS", "LoadContext", "current_context", "describe_validatio
 
 
 # Variables with the prefix that are not settings: the config file's path, the API token's
-# short name, and the switch that makes the browser tests fail instead of skipping (CI sets
-# it for every storyreel process the tests start).
-_NOT_KEYS = frozenset({CONFIG_ENV, "STORYREEL_API_TOKEN", "STORYREEL_REQUIRE_BROWSER"})
+# short name, and the switches that make the browser and server tests fail instead of
+# skipping (CI sets them for every storyreel process the tests start).
+_NOT_KEYS = frozenset(
+    {CONFIG_ENV, "STORYREEL_API_TOKEN", "STORYREEL_REQUIRE_BROWSER", "STORYREEL_REQUIRE_SERVICES"}
+)
 
 
 def _set_path(target: dict[str, Any], path: str, value: Any) -> None:

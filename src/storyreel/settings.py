@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     PrivateAttr,
@@ -110,7 +111,13 @@ class Settings(BaseSettings):
             self.api.token,
             self.api.session_secret,
         ]
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        # Of a database or broker URL, only its password is secret: the rest names the server.
+        for url in (self.jobs.store_url, self.jobs.broker_url):
+            password = urlsplit(url.get_secret_value()).password if url else None
+            if password:
+                found.append(password)
+        return found
 
     def missing_credentials(self, *uses: Provider) -> list[str]:
         """What live mode lacks to reach ``uses`` (every provider when none is named), each

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -142,6 +143,48 @@ class JobSettings(_Section):
     heartbeat_s: float = Field(default=5.0, gt=0)
     # On SIGTERM/SIGHUP (as on Ctrl-C), how long paid submits already sent may take to answer.
     stop_grace_s: float = Field(default=30.0, ge=0)
+    # Where jobs are recorded: None is the SQLite file in output_dir (one machine); a
+    # postgresql:// URL is one database that every server and worker shares. Secret: it may
+    # carry a password, so it is read from the environment (STORYREEL_JOBS__STORE_URL).
+    store_url: SecretStr | None = None
+    # Who runs the jobs: inline (the process that accepted them) or celery (worker processes,
+    # `storyreel worker`, fed through the broker at broker_url).
+    queue: Literal["inline", "celery"] = "inline"
+    broker_url: SecretStr | None = None
+    # Jobs one `storyreel worker` runs at once (its --concurrency).
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # Whether output_dir is storage that every worker machine shares (NFS, a mounted
+    # bucket...). Stated, for a folder `storyreel config check` cannot recognise as shared.
+    shared_output: bool = False
+
+    @field_validator("store_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in (
+            "postgresql",
+            "postgres",
+        ):
+            raise ValueError("must be a postgresql:// URL (or null for the SQLite file)")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in (
+            "redis",
+            "rediss",
+        ):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _broker_for_celery(self) -> JobSettings:
+        if self.queue == "celery" and self.broker_url is None:
+            raise ValueError(
+                "queue is celery, and no broker is set: set STORYREEL_JOBS__BROKER_URL to the "
+                "Redis broker's URL (redis://host:6379/0)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _renewed_in_time(self) -> JobSettings:
