@@ -19,6 +19,7 @@ SHARED = {
     "storyreel.logs",
     "storyreel.files",
     "storyreel.databases",
+    "storyreel.db_schema",
     "storyreel.domain",
 }
 SETTINGS = {"storyreel.settings", "storyreel.config_sources", "storyreel.settings_quota"}
