@@ -61,18 +61,31 @@ def check(
         False, "--json", help="With --online: print one JSON document of the checks."
     ),
 ) -> None:
-    """Validate the configuration; in live mode, check that the keys are present."""
+    """Validate the configuration; in live mode, check that the keys are present. Say
+    where jobs and their files are kept, and refuse a setup of several machines whose
+    output folder only one of them reaches."""
+    from storyreel.jobs.placement import check_placement
+
     settings = state(ctx).settings()
     settings.require_credentials()
+    where = check_placement(settings)
     if not json_output:
-        stdout_console().print(
+        out = stdout_console()
+        out.print(
             f"[green]configuration OK[/] — backend {settings.backend}, "
             f"file {settings.config_file or 'none'}"
         )
         from storyreel.connectors.google_modes import describe_modes
 
         for use, mode in describe_modes(settings).items():
-            stdout_console().print(f"google {use}: {mode}", highlight=False, markup=False)
+            out.print(f"google {use}: {mode}", highlight=False, markup=False)
+        for name, text in (
+            ("job store", where.store),
+            ("job queue", where.queue),
+            ("clips", where.clips),
+            ("other files", where.files),
+        ):
+            out.print(f"{name}: {text}", highlight=False, markup=False)
     if online:
         from storyreel.cli.online_check import check_online
 
