@@ -2,8 +2,9 @@
 
 The HTTP API shows each step's status but not how many Veo submissions it made, and at a kill
 there is no server to ask (the next one resumes the jobs as it starts). So these are read
-through storyreel's public job-store interface, ``storyreel.jobs.SqliteJobStore``, and only
-while no server runs: just after a SIGKILL, before the restart, and after the last stop.
+through storyreel's public job-store interface (``storyreel.jobs.SqliteJobStore``, or
+``PostgresJobStore`` for a run whose jobs are in a database), and only while no server runs:
+just after a SIGKILL, before the restart, and after the last stop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyreel.jobs import SqliteJobStore, default_store_path
+from storyreel.jobs import JobStore, PostgresJobStore, SqliteJobStore, default_store_path
 
 StepKey = tuple[str, str]
 
@@ -29,12 +30,17 @@ class StepState:
         return self.status == "unknown" and self.job_status in ("queued", "running")
 
 
-def read_steps(output: Path) -> dict[StepKey, StepState]:
-    """Every step of every job in the store of the output folder ``output``, by (job id,
-    step key), oldest job first; empty when there is no store yet."""
-    if not default_store_path(output).exists():
+def read_steps(output: Path, store_url: str | None = None) -> dict[StepKey, StepState]:
+    """Every step of every job in the store of the output folder ``output`` (or in the
+    PostgreSQL database at ``store_url``), by (job id, step key), oldest job first; empty
+    when there is no store yet."""
+    store: JobStore
+    if store_url is not None:
+        store = PostgresJobStore(store_url)
+    elif not default_store_path(output).exists():
         return {}
-    store = SqliteJobStore.in_output_dir(output)
+    else:
+        store = SqliteJobStore.in_output_dir(output)
     try:
         return {
             (job.id, step.key): StepState(

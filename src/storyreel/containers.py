@@ -88,8 +88,9 @@ class Container(containers.DeclarativeContainer):
     )
 
     # What jobs did (operation times, provider calls, waits), kept beside the job store.
-    activity = providers.Resource(activity_resource, config.provided.output_dir)
-    # Rate limits: budgets in the output folder, shared by every job and process using it.
+    activity = providers.Resource(activity_resource, config)
+    # Rate limits: budgets in the output folder, shared by every job and process using it
+    # (in the job store's database, shared by every machine, when jobs.store_url is set).
     limiter = providers.Resource(limiter_resource, config, activity)
 
     # Services. They hold their client deferred: it is built (and its key required) when a
@@ -134,10 +135,10 @@ class Container(containers.DeclarativeContainer):
         limiter=limiter,
     )
 
-    # Jobs: one store per output folder, shared by every runner of the container; jobs are
+    # Jobs: one store (jobs.store_url, else the output folder's), shared by every runner; jobs are
     # claimed in this process's name (the API asks for its server role per runner).
-    job_store = providers.Resource(job_store_resource, config.provided.output_dir)
-    job_listing = providers.Callable(job_listing, config.provided.output_dir)
+    job_store = providers.Resource(job_store_resource, config)
+    job_listing = providers.Callable(job_listing, config)
     job_owner = providers.Callable(this_process)
     job_runner = providers.Factory(
         JobRunner,

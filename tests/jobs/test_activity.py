@@ -1,8 +1,11 @@
-"""The activity beside the job store, and the figures read from both."""
+"""The activity beside the job store, and the figures read from both, on both backends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from jobs.fakes import make_story
 from storyreel.domain.reel import ReelPlan, ReelResult
@@ -11,13 +14,36 @@ from storyreel.jobs.figures import folder_figures, gather
 from storyreel.jobs.models import JobInput, JobRecord, JobStatus, StepKind, StepRecord, StepStatus
 from storyreel.jobs.pacing import TimedAssembler
 from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
+from storyreel.jobs.store import JobStore
 from storyreel.settings import Settings, load_settings
 
 SHAPE = Shape("veo-3.1-fast-generate-001", "720p", 8)
 
 
-def _settings(tmp_path: Path) -> Settings:
-    return load_settings({"output_dir": str(tmp_path)}, config_file=None, env={}, dotenv=None)
+def _settings(tmp_path: Path, store_url: str | None = None) -> Settings:
+    jobs = {"store_url": store_url} if store_url else {}
+    return load_settings(
+        {"output_dir": str(tmp_path), "jobs": jobs}, config_file=None, env={}, dotenv=None
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, JobStore]]:
+    """Settings and their job store: the output folder's file, or a PostgreSQL database."""
+    store: JobStore
+    if request.param == "sqlite":
+        settings = _settings(tmp_path)
+        store = SqliteJobStore.in_output_dir(tmp_path)
+    else:
+        from storyreel.db_schema import upgrade
+        from storyreel.jobs.postgres import PostgresJobStore
+
+        url: str = request.getfixturevalue("postgres_url")
+        upgrade(url)
+        settings = _settings(tmp_path, url)
+        store = PostgresJobStore(url)
+    yield settings, store
+    store.close()
 
 
 class Assembler:
@@ -36,8 +62,10 @@ def test_nothing_is_recorded_without_a_job_store(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # a one-off command leaves the folder as it was
 
 
-def test_figures_count_jobs_clips_calls_and_operations(tmp_path: Path) -> None:
-    store = SqliteJobStore.in_output_dir(tmp_path)
+def test_figures_count_jobs_clips_calls_and_operations(
+    tmp_path: Path, backend: tuple[Settings, JobStore]
+) -> None:
+    settings, store = backend
     job = JobRecord(
         id="j1",
         input=JobInput(story=make_story(3)),
@@ -57,7 +85,7 @@ def test_figures_count_jobs_clips_calls_and_operations(tmp_path: Path) -> None:
         ),
     ]
     store.create(job, clips)
-    log = ActivityLog.in_output_dir(tmp_path)
+    log = ActivityLog.of_settings(settings)
     log.submitted("op-1", SHAPE, at=100.0)
     log.found("op-1", pending_s=40.0, done_s=44.0)
     log.collected("op-1", polls=3, outcome="succeeded")
@@ -72,9 +100,8 @@ def test_figures_count_jobs_clips_calls_and_operations(tmp_path: Path) -> None:
     assert timed.check_music(tmp_path) == 3.0
     assert timed.assemble(None, tmp_path / "reel.mp4").duration_s == 12.0  # type: ignore[arg-type]
 
-    figures = gather(store, log, _settings(tmp_path))
+    figures = gather(store, log, settings)
     log.close()
-    store.close()
 
     assert figures.jobs["partial"] == 1
     assert figures.clips == {"submitted": 4, "succeeded": 2, "failed": 1, "repaid": 1}
@@ -98,9 +125,10 @@ def test_figures_count_jobs_clips_calls_and_operations(tmp_path: Path) -> None:
     }
 
     # Read only, the same figures (the store of a folder this process cannot write).
-    again = folder_figures(_settings(tmp_path))
+    again = folder_figures(settings)
     assert again.to_json() == data
-    assert default_store_path(tmp_path).is_file()
+    # The SQLite file is the store only when no database is named.
+    assert default_store_path(tmp_path).is_file() is (settings.jobs.store_url is None)
 
 
 def test_figures_of_a_folder_without_a_store_are_zero(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The store's bell: every write that changes what a watcher shows rings it, from any thread;
-a lease renewal does not."""
+"""The store's bell: every write that changes what a watcher shows rings it, from any thread
+and on either backend; a lease renewal does not."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from storyreel.jobs.changes import ChangeBell, SignallingJobStore
 from storyreel.jobs.models import JobInput, JobRecord, JobStatus, StepKind, StepRecord
 from storyreel.jobs.store import Lease
 
+from .conftest import StoreOpener
 
-async def test_changes_writes_ring_the_bell_from_another_thread(tmp_path: Path) -> None:
-    store = SignallingJobStore(tmp_path / "jobs.sqlite3")
+
+async def test_changes_writes_ring_the_bell_from_another_thread(
+    open_store: StoreOpener, tmp_path: Path
+) -> None:
+    store = SignallingJobStore(open_store())
     rung = store.changes.listen("job-1")
     other = store.changes.listen("job-2")
     job = JobRecord(id="job-1", input=JobInput(idea="a kite"), out_dir=str(tmp_path))

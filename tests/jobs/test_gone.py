@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storyreel.jobs.models import StepStatus, clip_step_key
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 from storyreel.services.google.polling import OperationGone
 
 from .fakes import FakeMedia
@@ -21,7 +21,7 @@ def _gone(operation: str) -> OperationGone:
 
 
 async def test_resume_fails_a_clip_gone_at_google_and_offers_a_reshoot(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job_id = crashed_job(runner, store, [StepStatus.SUBMITTED, StepStatus.SUBMITTED])
     media.wait_errors["segment 02"] = [_gone("old/op-2")]

@@ -16,7 +16,7 @@ from storyreel.errors import InputError
 from storyreel.jobs.choices import reel_choices
 from storyreel.jobs.costs import remaining_cost, story_cost
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 from storyreel.services.google.models import ImageResult, InputImage
 from storyreel.settings import Settings
 
@@ -56,9 +56,7 @@ def settings(tmp_output: Path) -> Settings:
 
 
 @pytest.fixture
-def runner(
-    store: SqliteJobStore, writer: FakeWriter, media: FakeMedia, settings: Settings
-) -> JobRunner:
+def runner(store: JobStore, writer: FakeWriter, media: FakeMedia, settings: Settings) -> JobRunner:
     return make_runner(store, writer, media, settings)
 
 
@@ -113,7 +111,7 @@ async def test_two_characters_three_segments_draw_two_sheets_and_three_keyframes
 
 
 async def test_a_reference_image_is_the_sheet_and_no_sheet_is_drawn_for_it(
-    store: SqliteJobStore, media: FakeMedia, settings: Settings, tmp_path: Path
+    store: JobStore, media: FakeMedia, settings: Settings, tmp_path: Path
 ) -> None:
     runner = make_runner(store, FakeWriter(), media, settings)
     picture = png_file(tmp_path / "mara.png")
@@ -147,7 +145,7 @@ async def test_a_reference_image_is_the_sheet_and_no_sheet_is_drawn_for_it(
 )
 def test_a_bad_reference_image_is_refused_before_anything_is_paid(
     runner: JobRunner,
-    store: SqliteJobStore,
+    store: JobStore,
     settings: Settings,
     tmp_path: Path,
     content: bytes | None,
@@ -172,7 +170,7 @@ def test_a_bad_reference_image_is_refused_before_anything_is_paid(
 
 
 async def test_a_clip_starts_as_soon_as_its_own_keyframe_is_ready(
-    store: SqliteJobStore, settings: Settings
+    store: JobStore, settings: Settings
 ) -> None:
     class SlowLastKeyframe(FakeMedia):
         async def draw_image(self, prompt: str, dest: Path, **kw: Any) -> ImageResult:
@@ -195,7 +193,7 @@ async def test_a_clip_starts_as_soon_as_its_own_keyframe_is_ready(
 
 
 async def test_chain_frames_end_each_clip_on_the_next_keyframe(
-    store: SqliteJobStore, tmp_output: Path
+    store: JobStore, tmp_output: Path
 ) -> None:
     settings = job_settings(tmp_output, keyframes=True, chain_frames=True)
     media = FakeMedia()
@@ -214,7 +212,7 @@ async def test_chain_frames_end_each_clip_on_the_next_keyframe(
 
 
 def test_chain_frames_with_a_model_that_takes_no_last_frame_is_refused(
-    store: SqliteJobStore, tmp_output: Path
+    store: JobStore, tmp_output: Path
 ) -> None:
     settings = job_settings(tmp_output, keyframes=True, chain_frames=True)
     settings = settings.model_copy(
@@ -229,7 +227,7 @@ def test_chain_frames_with_a_model_that_takes_no_last_frame_is_refused(
 
 
 async def test_a_failed_keyframe_holds_its_clip_back_unpaid_and_resume_draws_only_it(
-    store: SqliteJobStore, settings: Settings
+    store: JobStore, settings: Settings
 ) -> None:
     from storyreel.errors import ProviderError
 
@@ -262,7 +260,7 @@ async def test_a_failed_keyframe_holds_its_clip_back_unpaid_and_resume_draws_onl
 
 
 async def test_a_clip_of_unknown_outcome_stays_unknown_while_its_keyframe_is_missing(
-    store: SqliteJobStore, tmp_output: Path
+    store: JobStore, tmp_output: Path
 ) -> None:
     from storyreel.errors import ProviderError
     from storyreel.jobs.models import StepStatus
@@ -291,7 +289,7 @@ async def test_a_clip_of_unknown_outcome_stays_unknown_while_its_keyframe_is_mis
 
 
 async def test_resume_after_an_interruption_redraws_nothing_that_was_drawn(
-    store: SqliteJobStore, settings: Settings
+    store: JobStore, settings: Settings
 ) -> None:
     media = FakeMedia(latency_s=5)  # the clips are still being made when the run stops
     runner = make_runner(store, FakeWriter(), media, settings)
@@ -314,7 +312,7 @@ async def test_resume_after_an_interruption_redraws_nothing_that_was_drawn(
 
 
 async def test_keyframes_off_draws_nothing_but_the_thumbnail(
-    store: SqliteJobStore, tmp_output: Path
+    store: JobStore, tmp_output: Path
 ) -> None:
     settings = job_settings(tmp_output, keyframes=False)
     media = FakeMedia()
@@ -355,7 +353,7 @@ def test_input_image_keeps_its_type(tmp_path: Path) -> None:
 
 
 async def test_a_reshoot_starts_from_the_keyframe_and_a_new_prompt_draws_only_that_one(
-    store: SqliteJobStore, media: FakeMedia, settings: Settings
+    store: JobStore, media: FakeMedia, settings: Settings
 ) -> None:
     from storyreel.jobs.cinematographer import Cinematographer
     from storyreel.jobs.reel_jobs import ReelJobs

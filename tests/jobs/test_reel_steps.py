@@ -16,7 +16,7 @@ from storyreel.jobs.models import JobInput, JobStatus, StepKind, StepStatus
 from storyreel.jobs.prices import video_usd
 from storyreel.jobs.reel_jobs import ReelJobs
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 from storyreel.settings import Settings
 
 from .fakes import FakeMedia, FakeWriter, make_story
@@ -42,18 +42,18 @@ def cinematographer(
 
 @pytest.fixture
 def runner(
-    store: SqliteJobStore, writer: FakeWriter, cinematographer: Cinematographer, settings: Settings
+    store: JobStore, writer: FakeWriter, cinematographer: Cinematographer, settings: Settings
 ) -> JobRunner:
     return JobRunner(store, writer, cinematographer, settings, watch_interval_s=0.02)
 
 
-def steps_of(store: SqliteJobStore, job_id: str, kind: StepKind) -> dict[str, StepStatus]:
+def steps_of(store: JobStore, job_id: str, kind: StepKind) -> dict[str, StepStatus]:
     return {s.key: s.status for s in store.steps(job_id) if s.kind is kind}
 
 
 async def test_reel_job_reads_each_narration_once_and_assembles_the_clips_in_order(
     runner: JobRunner,
-    store: SqliteJobStore,
+    store: JobStore,
     media: FakeMedia,
     voice: FakeVoice,
     assembler: FakeAssembler,
@@ -121,7 +121,7 @@ async def test_reel_job_cost_counts_video_speech_and_the_thumbnail(
 
 
 async def test_reel_job_without_narration_reads_nothing_and_skips_empty_narrations(
-    runner: JobRunner, store: SqliteJobStore, voice: FakeVoice, assembler: FakeAssembler
+    runner: JobRunner, store: JobStore, voice: FakeVoice, assembler: FakeAssembler
 ) -> None:
     quiet = runner.create_from_story(make_story(2), reel=ReelChoices(narration=False))
     await runner.run(quiet.id)
@@ -140,7 +140,7 @@ async def test_reel_job_without_narration_reads_nothing_and_skips_empty_narratio
 
 
 async def test_reel_job_without_reel_assembles_nothing(
-    runner: JobRunner, store: SqliteJobStore, assembler: FakeAssembler
+    runner: JobRunner, store: JobStore, assembler: FakeAssembler
 ) -> None:
     job = runner.create_from_story(make_story(2), reel=ReelChoices(reel=False))
 
@@ -155,7 +155,7 @@ async def test_reel_job_without_reel_assembles_nothing(
 
 async def test_reel_failed_voice_holds_the_reel_back_and_resume_reads_only_it(
     runner: JobRunner,
-    store: SqliteJobStore,
+    store: JobStore,
     media: FakeMedia,
     voice: FakeVoice,
     assembler: FakeAssembler,
@@ -184,7 +184,7 @@ async def test_reel_failed_voice_holds_the_reel_back_and_resume_reads_only_it(
 
 
 async def test_reel_interrupted_while_reading_then_resumed_never_reads_a_segment_twice(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia, voice: FakeVoice
+    runner: JobRunner, store: JobStore, media: FakeMedia, voice: FakeVoice
 ) -> None:
     job = runner.create_from_story(make_story(3))
     voice.latency_s = 0.05
@@ -227,7 +227,7 @@ async def test_reel_resume_of_a_finished_job_keeps_its_reel_without_assembling_a
 
 async def test_reel_missing_files_are_made_again_on_resume(
     runner: JobRunner,
-    store: SqliteJobStore,
+    store: JobStore,
     media: FakeMedia,
     voice: FakeVoice,
     assembler: FakeAssembler,
@@ -248,7 +248,7 @@ async def test_reel_missing_files_are_made_again_on_resume(
 
 
 async def test_reel_blocked_clip_gets_no_reel_unless_gaps_are_allowed(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia, assembler: FakeAssembler
+    runner: JobRunner, store: JobStore, media: FakeMedia, assembler: FakeAssembler
 ) -> None:
     media.wait_errors["segment 02"] = [
         ContentBlockedError("blocked by safety filters", provider="google")
@@ -329,7 +329,7 @@ def test_reel_old_job_rows_and_manifests_still_load(settings: Settings) -> None:
 
 
 async def test_reel_reshoot_of_a_blocked_segment_makes_the_job_whole(
-    store: SqliteJobStore,
+    store: JobStore,
     writer: FakeWriter,
     cinematographer: Cinematographer,
     settings: Settings,
@@ -370,7 +370,7 @@ async def test_reel_reshoot_of_a_blocked_segment_makes_the_job_whole(
 
 
 async def test_reel_reshoot_refuses_what_it_cannot_do(
-    store: SqliteJobStore,
+    store: JobStore,
     writer: FakeWriter,
     cinematographer: Cinematographer,
     settings: Settings,
@@ -392,7 +392,7 @@ async def test_reel_reshoot_refuses_what_it_cannot_do(
 
 
 async def test_reel_reassemble_uses_other_choices_and_pays_for_nothing(
-    store: SqliteJobStore,
+    store: JobStore,
     writer: FakeWriter,
     cinematographer: Cinematographer,
     settings: Settings,
@@ -434,7 +434,7 @@ async def test_reel_reassemble_uses_other_choices_and_pays_for_nothing(
 
 
 async def test_reel_reassemble_notices_a_clip_gone_from_the_folder(
-    store: SqliteJobStore,
+    store: JobStore,
     writer: FakeWriter,
     cinematographer: Cinematographer,
     settings: Settings,
@@ -462,7 +462,7 @@ async def test_reel_reassemble_notices_a_clip_gone_from_the_folder(
 
 
 async def test_reel_reassemble_into_a_folder_that_is_gone_is_refused(
-    store: SqliteJobStore,
+    store: JobStore,
     writer: FakeWriter,
     cinematographer: Cinematographer,
     settings: Settings,

@@ -11,13 +11,13 @@ from storyreel.errors import JobError
 from storyreel.jobs.models import JobStatus, StepStatus, this_process, utcnow
 from storyreel.jobs.resuming import NothingToResume, requeue
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 
 from .fakes import FakeMedia
 
 
 async def test_requeue_cancelled_job_is_cancelled_then_queued_then_resumed(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=2)
     cancelled = runner.cancel(job.id)
@@ -36,7 +36,7 @@ async def test_requeue_cancelled_job_is_cancelled_then_queued_then_resumed(
 
 
 async def test_requeue_reads_a_cancel_stored_as_failed_by_an_older_version(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=1)
     # What stores written before the cancelled status hold for a cancelled job.
@@ -49,7 +49,7 @@ async def test_requeue_reads_a_cancel_stored_as_failed_by_an_older_version(
 
 
 async def test_requeue_refuses_a_succeeded_or_running_job(
-    runner: JobRunner, store: SqliteJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     job = runner.create("a storm", segments=1)
     await runner.run(job.id)
@@ -65,7 +65,7 @@ async def test_requeue_refuses_a_succeeded_or_running_job(
 
 
 async def test_requeue_a_succeeded_job_with_a_missing_clip_is_resumable(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=2)
     await runner.run(job.id)
@@ -80,7 +80,7 @@ async def test_requeue_a_succeeded_job_with_a_missing_clip_is_resumable(
 
 
 def test_requeue_loses_to_a_process_that_claimed_the_job_first(
-    runner: JobRunner, store: SqliteJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     job = runner.create("a storm", segments=1)
     store.claim(job.id, "elsewhere:1:local-x", expected_status=job.status, expected_owner=job.owner)

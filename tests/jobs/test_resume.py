@@ -23,7 +23,7 @@ from storyreel.jobs.models import (
 )
 from storyreel.jobs.prices import video_usd
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 from storyreel.settings import Settings
 
 from .conftest import job_settings, make_runner
@@ -47,7 +47,7 @@ def _dead_pid() -> int:
 DEAD_OWNER = f"{socket.gethostname()}:{_dead_pid()}:local-0000"
 
 
-def crashed_job(runner: JobRunner, store: SqliteJobStore, states: list[StepStatus]) -> str:
+def crashed_job(runner: JobRunner, store: JobStore, states: list[StepStatus]) -> str:
     """A job whose story is written and whose clips are in ``states``, as a crash leaves it."""
     job = runner.create_from_story(make_story(len(states)))
     folder = Path(job.out_dir)
@@ -69,7 +69,7 @@ def crashed_job(runner: JobRunner, store: SqliteJobStore, states: list[StepStatu
 
 
 async def test_resume_handles_each_step_state(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     states = [
         StepStatus.SUCCEEDED,
@@ -101,7 +101,7 @@ async def test_resume_handles_each_step_state(
 
 
 async def test_resume_leaves_unknown_steps_when_resubmit_is_off(
-    store: SqliteJobStore, writer: FakeWriter, media: FakeMedia, tmp_output: Path
+    store: JobStore, writer: FakeWriter, media: FakeMedia, tmp_output: Path
 ) -> None:
     runner = make_runner(store, writer, media, job_settings(tmp_output, resubmit_on_unknown=False))
     job_id = crashed_job(runner, store, [StepStatus.UNKNOWN, StepStatus.PENDING])
@@ -115,7 +115,7 @@ async def test_resume_leaves_unknown_steps_when_resubmit_is_off(
 
 
 async def test_resume_never_rewrites_a_saved_story(
-    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+    store: JobStore, writer: FakeWriter, settings: Settings
 ) -> None:
     media = FakeMedia(latency_s=30)
     runner = make_runner(store, writer, media, settings)
@@ -138,7 +138,7 @@ async def test_resume_never_rewrites_a_saved_story(
 
 
 async def test_resume_of_a_failed_story_writes_it(
-    store: SqliteJobStore, media: FakeMedia, settings: Settings
+    store: JobStore, media: FakeMedia, settings: Settings
 ) -> None:
     writer = FakeWriter(error=JobError("down"))
     runner = make_runner(store, writer, media, settings)
@@ -153,7 +153,7 @@ async def test_resume_of_a_failed_story_writes_it(
 
 
 async def test_resume_refuses_a_job_running_in_a_live_process(
-    runner: JobRunner, store: SqliteJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     job = runner.create("a storm", segments=1)
     store.update(job.id, status=JobStatus.RUNNING, owner=this_process(), heartbeat_at=utcnow())
@@ -167,7 +167,7 @@ async def test_resume_unknown_job_is_a_job_error(runner: JobRunner) -> None:
         await runner.resume("missing")
 
 
-def test_orphaned_finds_jobs_of_gone_processes(runner: JobRunner, store: SqliteJobStore) -> None:
+def test_orphaned_finds_jobs_of_gone_processes(runner: JobRunner, store: JobStore) -> None:
     live = runner.create("live", segments=1)
     store.update(live.id, status=JobStatus.RUNNING, owner=this_process(), heartbeat_at=utcnow())
     queued_here = runner.create("queued here", segments=1)
@@ -195,7 +195,7 @@ def test_orphaned_finds_jobs_of_gone_processes(runner: JobRunner, store: SqliteJ
 
 
 def test_remaining_cost_counts_only_what_would_be_submitted(
-    runner: JobRunner, store: SqliteJobStore, settings: Settings
+    runner: JobRunner, store: JobStore, settings: Settings
 ) -> None:
     states = [StepStatus.SUCCEEDED, StepStatus.SUBMITTED, StepStatus.PENDING, StepStatus.UNKNOWN]
     job_id = crashed_job(runner, store, states)
@@ -226,7 +226,7 @@ def test_owner_alive_knows_this_process_and_a_recycled_pid() -> None:
 
 
 def test_check_resumable_says_why_a_job_cannot_be_resumed_now(
-    runner: JobRunner, store: SqliteJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     job = runner.create("a storm", segments=1)
     assert runner.check_resumable(job.id).id == job.id

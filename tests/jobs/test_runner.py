@@ -14,16 +14,16 @@ from storyreel.jobs.cinematographer import Cinematographer
 from storyreel.jobs.costs import CostEstimate
 from storyreel.jobs.models import JobStatus, StepStatus
 from storyreel.jobs.runner import JobRunner
-from storyreel.jobs.sqlite import SqliteJobStore
+from storyreel.jobs.store import JobStore
 from storyreel.services.google.media import SubmitOutcomeUnknown
 from storyreel.settings import Settings
 
-from .conftest import job_settings, make_runner
+from .conftest import StoreOpener, job_settings, make_runner
 from .fakes import FakeMedia, FakeWriter, make_story
 
 
 async def test_runner_run_makes_every_file_and_records_the_job(
-    runner: JobRunner, store: SqliteJobStore, writer: FakeWriter, media: FakeMedia
+    runner: JobRunner, store: JobStore, writer: FakeWriter, media: FakeMedia
 ) -> None:
     cast = [Character(name="Ada", description="a keeper in a yellow oilskin")]
     job = runner.create("a keeper and a storm", segments=3, style="ink", characters=cast)
@@ -57,14 +57,15 @@ async def test_runner_run_makes_every_file_and_records_the_job(
 
 
 async def test_runner_records_operation_before_polling(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, open_store: StoreOpener, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=2)
+    elsewhere = open_store()  # what another process reads
     seen: list[tuple[str, str | None, StepStatus]] = []
 
     def check(label: str, operation: str) -> None:
         key = "clip-" + label.split()[-1]
-        step = {s.key: s for s in SqliteJobStore(store.path).steps(job.id)}[key]
+        step = {s.key: s for s in elsewhere.steps(job.id)}[key]
         seen.append((operation, step.operation, step.status))
 
     media.before_wait = check
@@ -77,7 +78,7 @@ async def test_runner_records_operation_before_polling(
 
 
 async def test_runner_one_blocked_segment_is_partial(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     media.wait_errors["segment 02"] = [
         ContentBlockedError("segment 02 was blocked", provider="google", reasons=["Violence"])
@@ -96,7 +97,7 @@ async def test_runner_one_blocked_segment_is_partial(
 
 
 async def test_runner_story_failure_fails_the_job(
-    store: SqliteJobStore, media: FakeMedia, settings: Settings
+    store: JobStore, media: FakeMedia, settings: Settings
 ) -> None:
     writer = FakeWriter(error=ProviderError("OpenRouter is down", provider="openrouter"))
     runner = make_runner(store, writer, media, settings)
@@ -125,7 +126,7 @@ async def test_runner_unknown_submit_is_resubmitted_and_counted(
 
 
 async def test_runner_unknown_submit_kept_when_resubmit_is_off(
-    store: SqliteJobStore, writer: FakeWriter, media: FakeMedia, tmp_output: Path
+    store: JobStore, writer: FakeWriter, media: FakeMedia, tmp_output: Path
 ) -> None:
     settings = job_settings(tmp_output, resubmit_on_unknown=False)
     runner = make_runner(store, writer, media, settings)
@@ -141,7 +142,7 @@ async def test_runner_unknown_submit_kept_when_resubmit_is_off(
 
 
 async def test_runner_refused_submit_is_not_counted_and_stays_pending(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     media.submit_errors["segment 02"] = [
         ProviderError("quota", provider="google", status=429, retryable=True)
@@ -158,7 +159,7 @@ async def test_runner_refused_submit_is_not_counted_and_stays_pending(
 
 
 async def test_runner_refusal_retried_by_media_is_not_counted_during_the_wait(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=1)
     media.refusals["segment 01"] = 2
@@ -180,7 +181,7 @@ async def test_runner_refusal_retried_by_media_is_not_counted_during_the_wait(
 
 
 async def test_runner_cancel_requested_before_the_claim_is_honoured(
-    runner: JobRunner, store: SqliteJobStore, media: FakeMedia
+    runner: JobRunner, store: JobStore, media: FakeMedia
 ) -> None:
     job = runner.create("a storm", segments=2)
     # DELETE sets the flag while a background task is about to claim the queued job.
@@ -195,7 +196,7 @@ async def test_runner_cancel_requested_before_the_claim_is_honoured(
 
 
 async def test_runner_cancel_seen_before_a_submit_ends_the_job_as_cancelled(
-    store: SqliteJobStore, writer: FakeWriter, tmp_output: Path
+    store: JobStore, writer: FakeWriter, tmp_output: Path
 ) -> None:
     settings = job_settings(tmp_output, concurrency=1)
     media = FakeMedia()
@@ -278,9 +279,7 @@ async def test_runner_ready_story_clips_carry_characters_named_by_first_name_onl
     assert mia.description not in prompts["segment 02"]
 
 
-def test_runner_create_from_story_skips_the_story_step(
-    runner: JobRunner, store: SqliteJobStore
-) -> None:
+def test_runner_create_from_story_skips_the_story_step(runner: JobRunner, store: JobStore) -> None:
     job = runner.create_from_story(make_story(2))
 
     assert job.story is not None
@@ -309,7 +308,7 @@ async def test_runner_run_refuses_a_job_that_is_not_queued(runner: JobRunner) ->
 
 
 async def test_runner_cancel_while_polling_keeps_operations_for_resume(
-    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+    store: JobStore, writer: FakeWriter, settings: Settings
 ) -> None:
     media = FakeMedia(latency_s=30)
     runner = make_runner(store, writer, media, settings)
@@ -337,7 +336,7 @@ async def test_runner_cancel_while_polling_keeps_operations_for_resume(
 
 
 async def test_runner_interrupted_while_clips_wait_for_quota_records_no_submission(
-    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+    store: JobStore, writer: FakeWriter, settings: Settings
 ) -> None:
     media = FakeMedia()
     media.quota_wait_s = 30
@@ -373,7 +372,7 @@ async def test_runner_cancel_of_a_queued_job_closes_it(runner: JobRunner) -> Non
 
 
 async def test_runner_interrupt_during_submit_records_the_operation(
-    store: SqliteJobStore, writer: FakeWriter, settings: Settings
+    store: JobStore, writer: FakeWriter, settings: Settings
 ) -> None:
     media = FakeMedia(submit_s=0.3, latency_s=30)
     runner = make_runner(store, writer, media, settings)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from storyreel.jobs.models import JobStatus, utcnow
-from storyreel.jobs.sqlite import SqliteJobStore
-from storyreel.jobs.store import LeaseLost
+from storyreel.jobs.store import JobStore, LeaseLost
 from storyreel.settings import Settings
 
 from .conftest import job_settings, make_runner
@@ -24,7 +23,7 @@ def settings(tmp_output: Path) -> Settings:
 
 
 async def test_takeover_stale_owner_stops_without_paying_again(
-    store: SqliteJobStore, settings: Settings
+    store: JobStore, settings: Settings
 ) -> None:
     stalled = FakeMedia(submit_s=0.5)  # its first submit is in flight when it loses the job
     first = make_runner(store, FakeWriter(), stalled, settings, owner="a-host:11:local-1")

@@ -1,4 +1,5 @@
-"""A clock that only moves when the code under test sleeps: waits are counted, not timed."""
+"""A clock that only moves when the code under test sleeps: waits are counted, not timed; and
+the two places budgets live (a SQLite file, a PostgreSQL database), for the contract tests."""
 
 from __future__ import annotations
 
@@ -38,14 +39,27 @@ def clock() -> FakeClock:
 LimiterFactory = Callable[..., Limiter]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def budget_where(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where budgets live, on each backend: a file in ``tmp_path``, or a fresh PostgreSQL
+    database brought to storyreel's schema (its URL)."""
+    if request.param == "sqlite":
+        return tmp_path / "storyreel-quota.sqlite3"
+    from storyreel.db_schema import upgrade
+
+    url: str = request.getfixturevalue("postgres_url")
+    upgrade(url)
+    return url
+
+
 @pytest.fixture
-def make_limiter(tmp_path: Path, clock: FakeClock) -> Iterator[LimiterFactory]:
-    """Limiters on one budget file in ``tmp_path`` (as two processes sharing a folder)."""
+def make_limiter(budget_where: Path | str, clock: FakeClock) -> Iterator[LimiterFactory]:
+    """Limiters on one budget store (as two processes sharing a folder or a database)."""
     made: list[Limiter] = []
 
     def make(limit: RateLimit | None = None, *, max_in_flight: int | None = None) -> Limiter:
         limiter = Limiter(
-            tmp_path / "storyreel-quota.sqlite3",
+            budget_where,
             lambda kind, model: [limit] if limit and model.startswith("veo") else [],
             max_in_flight=max_in_flight,
             clock=clock.time,

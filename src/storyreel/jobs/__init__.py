@@ -1,4 +1,5 @@
-"""Durable jobs: the store interface, its SQLite implementation, the runner and the manifest."""
+"""Durable jobs: the store interface, its SQLite and PostgreSQL implementations, the runner and
+the manifest."""
 
 from storyreel.jobs.journal import MemoryJournal, ProgressEvent, StepJournal, StoreJournal
 from storyreel.jobs.manifest import ClipEntry, Failure, Manifest, build_manifest
@@ -11,6 +12,7 @@ from storyreel.jobs.models import (
     StepRecord,
     StepStatus,
 )
+from storyreel.jobs.postgres import PostgresJobStore
 from storyreel.jobs.runner import CostEstimate, JobRunner
 from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
 from storyreel.jobs.store import JobStore
@@ -27,6 +29,7 @@ __all__ = [
     "JobView",
     "Manifest",
     "MemoryJournal",
+    "PostgresJobStore",
     "ProgressEvent",
     "SqliteJobStore",
     "StepJournal",

@@ -1,42 +1,24 @@
-"""What the jobs did, beside their steps, in the job store's file: each Veo operation's
-timing and polls, every provider call and wait for budget, each reel assembly. The metrics
-and ``storyreel stats`` read it; adaptive polling learns each model's operation time from it.
+"""What the jobs did, beside their steps, in the job store (its SQLite file, or its PostgreSQL
+database): each Veo operation's timing and polls, every provider call and wait for budget,
+each reel assembly. The metrics and ``storyreel stats`` read it; adaptive polling learns each
+model's operation time from it.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storyreel.jobs.activity_db import ActivityDb
 from storyreel.jobs.sqlite import default_store_path
-from storyreel.jobs.sqlite_connect import open_for_reading
 from storyreel.quota import CHAT
+from storyreel.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS operations (
-    operation TEXT PRIMARY KEY, model TEXT NOT NULL, resolution TEXT NOT NULL,
-    duration_s INTEGER NOT NULL, submitted_at REAL NOT NULL, polls INTEGER NOT NULL DEFAULT 0,
-    pending_s REAL, done_s REAL, outcome TEXT
-);
-CREATE INDEX IF NOT EXISTS operations_by_shape
-    ON operations (model, resolution, duration_s, submitted_at);
-CREATE TABLE IF NOT EXISTS provider_calls (
-    client TEXT NOT NULL, kind TEXT NOT NULL, error TEXT NOT NULL, calls INTEGER NOT NULL,
-    PRIMARY KEY (client, kind, error)
-);
-CREATE TABLE IF NOT EXISTS quota_waits (
-    kind TEXT PRIMARY KEY, waits INTEGER NOT NULL, seconds REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS assemblies (at REAL NOT NULL, seconds REAL NOT NULL);
-"""
 
 
 @dataclass(frozen=True)
@@ -69,56 +51,45 @@ def client_of(kind: str) -> str:
 
 
 class ActivityLog:
-    """The activity tables in the job store's SQLite file.
+    """The activity tables in the job store: its SQLite file, or the PostgreSQL database
+    ``where`` names (a ``postgresql://`` URL, its schema made by ``storyreel db upgrade``).
 
-    Nothing is recorded until a job store exists there (a one-off command leaves the output
-    folder as it was). Writes are short transactions; one that cannot be made (the file busy
-    for long, a full disk) is logged and dropped: these are figures, never what a job's
-    safety rests on. ``read_only`` opens an existing file for the figures alone.
+    Nothing is recorded in a SQLite file until a job store exists there (a one-off command
+    leaves the output folder as it was). Writes are short transactions; one that cannot be
+    made (the file busy for long, a full disk, the database unreachable) is logged and
+    dropped: these are figures, never what a job's safety rests on. ``read_only`` opens an
+    existing file for the figures alone.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False, busy_timeout_s: float = 5.0) -> None:
-        self._path = path
-        self._read_only = read_only
-        self._busy_timeout_s = busy_timeout_s
-        self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
+    def __init__(
+        self, where: Path | str, *, read_only: bool = False, busy_timeout_s: float = 5.0
+    ) -> None:
+        self._db = ActivityDb(where, read_only=read_only, busy_timeout_s=busy_timeout_s)
         self._warned = False
 
     @classmethod
     def in_output_dir(cls, output_dir: Path, *, read_only: bool = False) -> ActivityLog:
         return cls(default_store_path(output_dir), read_only=read_only)
 
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+    @classmethod
+    def of_settings(cls, settings: Settings, *, read_only: bool = False) -> ActivityLog:
+        """The log beside the job store of ``settings``: its PostgreSQL database when
+        ``jobs.store_url`` is set, else the file in the output folder."""
+        url = settings.jobs.store_url
+        if url is not None:
+            return cls(url.get_secret_value(), read_only=read_only)
+        return cls.in_output_dir(settings.output_dir, read_only=read_only)
 
-    def _connection(self) -> sqlite3.Connection | None:
-        # Under self._lock. None while there is no job store to keep the figures in.
-        if self._db is None and self._path.is_file():
-            if self._read_only:
-                self._db = open_for_reading(self._path, busy_timeout_s=self._busy_timeout_s)
-            else:
-                db = sqlite3.connect(
-                    self._path,
-                    timeout=self._busy_timeout_s,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-                db.execute("PRAGMA synchronous = NORMAL")
-                db.executescript(_SCHEMA)
-                self._db = db
-        return self._db
+    def close(self) -> None:
+        self._db.close()
 
     # Writing.
 
     def submitted(self, operation: str, shape: Shape, at: float | None = None) -> None:
         """A Veo operation was accepted (now, or at ``at``, Unix time)."""
         self._write(
-            "INSERT OR IGNORE INTO operations (operation, model, resolution, duration_s, "
-            "submitted_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO operations (operation, model, resolution, duration_s, "
+            "submitted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (operation, shape.model, shape.resolution, shape.duration_s, at or time.time()),
         )
 
@@ -152,14 +123,14 @@ class ActivityLog:
     def called(self, kind: str, model: str, error: str | None) -> None:
         self._write(
             "INSERT INTO provider_calls VALUES (?, ?, ?, 1) ON CONFLICT (client, kind, error) "
-            "DO UPDATE SET calls = calls + 1",
+            "DO UPDATE SET calls = provider_calls.calls + 1",
             (client_of(kind), kind, error or ""),
         )
 
     def waited(self, kind: str, model: str, seconds: float) -> None:
         self._write(
-            "INSERT INTO quota_waits VALUES (?, 1, ?) ON CONFLICT (kind) "
-            "DO UPDATE SET waits = waits + 1, seconds = seconds + excluded.seconds",
+            "INSERT INTO quota_waits VALUES (?, 1, ?) ON CONFLICT (kind) DO UPDATE SET "
+            "waits = quota_waits.waits + 1, seconds = quota_waits.seconds + excluded.seconds",
             (kind, seconds),
         )
 
@@ -207,31 +178,24 @@ class ActivityLog:
             yield OperationRow(row[0], Shape(row[1], row[2], row[3]), *row[4:])
 
     def _read(self, query: str, args: tuple[object, ...] = ()) -> list[Any]:
-        try:
-            with self._lock:
-                db = self._connection()
-                return [] if db is None else [tuple(row) for row in db.execute(query, args)]
-        except sqlite3.OperationalError as exc:
-            # A store written before these tables existed, opened read only: nothing yet.
-            if "no such table" in str(exc):
-                return []
-            raise
+        return self._db.rows(query, args)
 
     def _write(self, statement: str, args: tuple[object, ...]) -> None:
         try:
-            with self._lock:
-                db = self._connection()
-                if db is not None:
-                    db.execute(statement, args)
-        except (sqlite3.Error, OSError) as exc:
+            self._db.rows(statement, args)
+        except Exception as exc:
+            if not isinstance(exc, self._db.failures):
+                raise
             if not self._warned:
                 self._warned = True
-                logger.warning("could not record activity in %s: %s", self._path, exc)
+                logger.warning("could not record activity in %s: %s", self._db.shown, exc)
 
 
-def activity_resource(output_dir: Path) -> Iterator[ActivityLog]:
-    """Container resource: the activity log of ``output_dir``, closed on shutdown."""
-    log = ActivityLog.in_output_dir(output_dir)
+def activity_resource(settings: Settings) -> Iterator[ActivityLog]:
+    """Container resource: the activity log beside the job store of ``settings`` (its
+    PostgreSQL database when ``jobs.store_url`` is set, else the output folder's file),
+    closed on shutdown."""
+    log = ActivityLog.of_settings(settings)
     try:
         yield log
     finally:

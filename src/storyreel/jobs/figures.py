@@ -121,17 +121,24 @@ def gather(store: JobStore, log: ActivityLog, settings: Settings) -> Figures:
 
 
 def folder_figures(settings: Settings) -> Figures:
-    """The figures of ``settings.output_dir``, read only (a folder this process cannot write
-    is read too); all zero when it holds no job store."""
+    """The figures of the job store of ``settings``: its PostgreSQL database when
+    ``jobs.store_url`` is set, else ``output_dir``'s file, read only (a folder this process
+    cannot write is read too); all zero when the folder holds no job store."""
     from storyreel.jobs.sqlite import SqliteJobStore, default_store_path
 
-    path = default_store_path(settings.output_dir)
-    if not path.is_file():
+    store: JobStore
+    url = settings.jobs.store_url
+    if url is not None:
+        from storyreel.jobs.postgres import PostgresJobStore
+
+        store = PostgresJobStore(url.get_secret_value())
+    elif default_store_path(settings.output_dir).is_file():
+        store = SqliteJobStore(default_store_path(settings.output_dir), read_only=True)
+    else:
         empty = dict.fromkeys(("submitted", "succeeded", "failed", "repaid"), 0)
         jobs = dict.fromkeys((status.value for status in JobStatus), 0)
         return Figures(jobs, empty, [], [], {}, [], [], 0.0, [])
-    store = SqliteJobStore(path, read_only=True)
-    log = ActivityLog(path, read_only=True)
+    log = ActivityLog.of_settings(settings, read_only=True)
     try:
         return gather(store, log, settings)
     finally:

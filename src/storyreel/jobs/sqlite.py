@@ -11,22 +11,21 @@ from typing import Any
 
 from storyreel.errors import ConfigError, JobError
 from storyreel.files import folder_trouble
+from storyreel.jobs.job_rows import (
+    INSERT_JOB,
+    SELECT_JOBS,
+    SELECT_SALVAGE,
+    SELECT_STEPS,
+    check_lease,
+    job_from_row,
+    job_row,
+    step_from_row,
+    update_values,
+)
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
 from storyreel.jobs.sqlite_connect import open_for_reading, open_for_writing
 from storyreel.jobs.sqlite_errors import guarded, store_error
-from storyreel.jobs.sqlite_rows import (
-    INSERT_JOB,
-    JOB_COLUMNS,
-    SELECT_JOBS,
-    SELECT_STEPS,
-    check_lease,
-    create_schema,
-    job_from_row,
-    job_row,
-    lease_row,
-    step_from_row,
-    upsert_step,
-)
+from storyreel.jobs.sqlite_rows import create_schema, lease_row, upsert_step
 from storyreel.jobs.store import JobStore, Lease, check_changes
 
 STORE_FILENAME = "storyreel-jobs.sqlite3"
@@ -161,12 +160,11 @@ class SqliteJobStore(JobStore):
             job = JobRecord.model_validate(
                 {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
             )
-            row = dict(zip(JOB_COLUMNS.split(", "), job_row(job), strict=True))
             # The names were checked against UPDATABLE_FIELDS: no caller text reaches the SQL.
             names = [*changes, "updated_at"]
             db.execute(
                 f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",  # noqa: S608
-                [row[n] for n in names] + [job_id],
+                [*update_values(job, names), job_id],
             )
         return job
 
@@ -226,10 +224,7 @@ class SqliteJobStore(JobStore):
     @guarded
     def salvage_step(self, job_id: str, step: StepRecord) -> bool:
         with self._write() as db:
-            found = db.execute(
-                "SELECT status, attempts FROM steps WHERE job_id = ? AND key = ?",
-                (job_id, step.key),
-            ).fetchone()
+            found = db.execute(SELECT_SALVAGE, (job_id, step.key)).fetchone()
             untouched = (
                 found is not None
                 and found["status"] == StepStatus.UNKNOWN.value

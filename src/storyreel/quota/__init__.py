@@ -1,5 +1,6 @@
 """Per-client rate limiting: request budgets per kind of call and model, shared by every job
-and every process using one output folder, and paused for everyone by a provider's 429."""
+and every process using one output folder (or one PostgreSQL job store, across machines), and
+paused for everyone by a provider's 429."""
 
 from storyreel.quota.budgets import (
     CHAT,
@@ -17,7 +18,7 @@ from storyreel.quota.limiter import (
     limiter_resource,
     settings_limiter,
 )
-from storyreel.quota.store import BudgetStore, QuotaWait, default_store_path
+from storyreel.quota.store import BudgetStore, QuotaWait, budgets_location, default_store_path
 from storyreel.quota.waiting import WaitListener, WaitTally, waits_reported
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Throttled",
     "WaitListener",
     "WaitTally",
+    "budgets_location",
     "default_store_path",
     "limiter_resource",
     "settings_limiter",

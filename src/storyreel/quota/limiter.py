@@ -1,5 +1,5 @@
 """The limiter: every provider call waits for its budget, and a 429 pauses its budget for
-every job sharing the output folder."""
+every job sharing the output folder (or, with a PostgreSQL job store, the database)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from storyreel.quota.budgets import (
     settings_limits,
 )
 from storyreel.quota.observing import CallObserver, error_label
-from storyreel.quota.store import BudgetStore, QuotaWait, default_store_path
+from storyreel.quota.store import BudgetStore, QuotaWait, budgets_location
 from storyreel.quota.waiting import WaitTally, current_listener
 from storyreel.settings import Settings
 
@@ -39,19 +39,19 @@ Throttled = Callable[[Exception], float | None]
 
 
 class Limiter:
-    """Budgets of provider calls, shared through a :class:`BudgetStore` file.
+    """Budgets of provider calls, shared through a :class:`BudgetStore`: a SQLite file, or
+    a ``postgresql://`` URL (the job store's database, shared by every machine).
 
     ``limits(kind, model)`` gives the budgets a call keeps to (none: unlimited);
-    ``max_in_flight`` caps the Veo operations running at once. The store file is opened on
-    first need, so a process whose calls are all unlimited (and never throttled) writes
-    nothing. ``clock`` is Unix
-    time (shared by processes) and ``sleep`` the wait; both are seams for tests.
+    ``max_in_flight`` caps the Veo operations running at once. The store is opened on first
+    need, so a process whose calls are all unlimited (and never throttled) writes no file.
+    ``clock`` is Unix time (shared by processes) and ``sleep`` the wait: seams for tests.
     ``observer`` hears of every call and every wait (the job layer's activity record).
     """
 
     def __init__(
         self,
-        store_path: Path | None,
+        store: Path | str | None,
         limits: LimitLookup = no_limits,
         *,
         max_in_flight: int | None = None,
@@ -59,7 +59,7 @@ class Limiter:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         observer: CallObserver | None = None,
     ) -> None:
-        self._path = store_path
+        self._where = store
         self._observer = observer
         self._limits = limits
         self._max_in_flight = max_in_flight
@@ -87,7 +87,7 @@ class Limiter:
 
     async def pause(self, kind: str, model: str, seconds: float) -> None:
         """Hold every call of ``kind`` to ``model``, in every process, for ``seconds``."""
-        store = self._open(create=self._path is not None)
+        store = self._open(create=self._where is not None)
         if store is None:
             return
         until = self._clock() + max(seconds, 0.0)
@@ -183,7 +183,9 @@ class Limiter:
             while (delay := await asyncio.to_thread(take, self._clock())) > 0:
                 if started is None:
                     started = self._clock()
-                    self._tell(store, waiter, kind, started)
+                    wait = self._tell(kind, started)
+                    if store is not None:  # off the loop: the store may be across a network
+                        await asyncio.to_thread(store.set_wait, waiter, wait)
                 await self._sleep(delay)
         finally:
             if started is not None:
@@ -194,14 +196,14 @@ class Limiter:
                 if store is not None:
                     await asyncio.to_thread(store.clear_wait, waiter)
 
-    def _tell(self, store: BudgetStore | None, waiter: str, kind: str, since: float) -> None:
+    def _tell(self, kind: str, since: float) -> QuotaWait:
+        # The listener hears of the wait; the returned record is for the shared store.
         what = WAITING_FOR.get(kind, f"waiting for {kind} quota")
         listener = current_listener()
         if listener is not None and listener.report is not None:
             listener.report(what)
-        if store is not None:
-            job_id, step = (listener.job_id, listener.step) if listener else (None, None)
-            store.set_wait(waiter, QuotaWait(job_id=job_id, step=step, what=what, since=since))
+        job_id, step = (listener.job_id, listener.step) if listener else (None, None)
+        return QuotaWait(job_id=job_id, step=step, what=what, since=since)
 
     def _observe(self, tell: Callable[[CallObserver], None]) -> None:
         try:  # A record for the metrics: its failure must never fail the call it describes.
@@ -210,20 +212,24 @@ class Limiter:
             logger.warning("could not record a provider call for the metrics: %s", exc)
 
     def _open(self, *, create: bool) -> BudgetStore | None:
-        if self._store is not None or self._path is None:
-            return self._store
-        if not create and not self._path.exists():
-            return None
-        with self._opening:
-            if self._store is None:
-                self._store = BudgetStore(self._path)
+        # A missing file is made only for a call that needs it; a database is always there.
+        where = self._where
+        if (
+            self._store is None
+            and where is not None
+            and (create or not isinstance(where, Path) or where.exists())
+        ):
+            with self._opening:
+                if self._store is None:
+                    self._store = BudgetStore(where)
         return self._store
 
 
 def settings_limiter(settings: Settings, observer: CallObserver | None = None) -> Limiter:
-    """The limiter of ``settings``: its budgets kept in the output folder."""
+    """The limiter of ``settings``: its budgets kept in the output folder, or in the job
+    store's PostgreSQL database when ``jobs.store_url`` names one."""
     return Limiter(
-        default_store_path(settings.output_dir),
+        budgets_location(settings),
         settings_limits(settings),
         max_in_flight=settings.video.max_in_flight,
         observer=observer,
@@ -239,11 +245,5 @@ def limiter_resource(settings: Settings, observer: CallObserver | None = None) -
         limiter.close()
 
 
-__all__ = [
-    "DEFAULT_PAUSE_S",
-    "FLIGHT_TTL_S",
-    "Limiter",
-    "Throttled",
-    "limiter_resource",
-    "settings_limiter",
-]
+__all__ = ["DEFAULT_PAUSE_S", "FLIGHT_TTL_S", "Limiter", "Throttled"]
+__all__ += ["limiter_resource", "settings_limiter"]
