@@ -30,6 +30,8 @@ ORDER = [
     "keyframes",
     "stats",
     "serve",
+    "worker",
+    "db",
     "emulator",
     "config",
 ]

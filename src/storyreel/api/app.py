@@ -87,14 +87,19 @@ async def storyreel_lifespan(container: Container) -> AsyncIterator[None]:
     """
     await asyncio.to_thread(_start, container)
     tasks: JobTasks = container.job_tasks()
-    resume_interrupted(container, tasks)
-    # A job whose previous owner only looked alive at start-up (a fresh heartbeat from a
-    # server that just died elsewhere) is picked up by a later scan.
-    rescans = asyncio.get_running_loop().create_task(_rescan(container, tasks))
+    # With jobs.queue: celery, workers run the jobs and pick up those of dead processes.
+    inline = container.config().jobs.queue == "inline"
+    rescans = None
+    if inline:
+        resume_interrupted(container, tasks)
+        # A job whose previous owner only looked alive at start-up (a fresh heartbeat from a
+        # server that just died elsewhere) is picked up by a later scan.
+        rescans = asyncio.get_running_loop().create_task(_rescan(container, tasks))
     try:
         yield
     finally:
-        rescans.cancel()
+        if rescans is not None:
+            rescans.cancel()
         # Interrupted jobs go back to the queue (the job layer does that); the next start
         # of a server on this job store resumes them.
         # Paid submits in flight get their grace, and a little more to be recorded.
@@ -144,6 +149,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with storyreel_lifespan(chosen):
             yield
+        queue = getattr(app.state, "storyreel_job_queue", None)
+        if queue is not None:  # jobs.queue: celery (see storyreel.api.dependencies)
+            queue.close()
 
     app = FastAPI(
         title="storyreel",

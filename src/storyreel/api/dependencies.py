@@ -22,6 +22,7 @@ from storyreel.quota import Limiter
 from storyreel.services.google.media import MediaService
 from storyreel.services.openrouter.screenwriter import Screenwriter
 from storyreel.settings import Settings
+from storyreel.workers.queue import JobQueue
 
 if TYPE_CHECKING:
     from storyreel.containers import Container
@@ -82,6 +83,18 @@ def _screenwriter(request: Request) -> Screenwriter:
     return screenwriter
 
 
+def _job_queue(request: Request) -> JobQueue | None:
+    # With jobs.queue: celery, job routes send actions to the workers; one queue (a Celery
+    # app holding broker connections) per application, made on first use.
+    settings = _settings(request)
+    if settings.jobs.queue != "celery":
+        return None
+    queue: JobQueue | None = getattr(request.app.state, "storyreel_job_queue", None)
+    if queue is None:
+        queue = request.app.state.storyreel_job_queue = JobQueue.from_settings(settings)
+    return queue
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
 AppJobRunner = Annotated[JobRunner, Depends(_job_runner)]
 AppFilmingRunner = Annotated[JobRunner, Depends(_filming_runner)]
@@ -90,3 +103,4 @@ AppJobStore = Annotated[Callable[[], JobStore], Depends(_job_store)]
 AppMediaService = Annotated[MediaService, Depends(_media_service)]
 AppLimiter = Annotated[Limiter, Depends(_limiter)]
 AppScreenwriter = Annotated[Screenwriter, Depends(_screenwriter)]
+AppJobQueue = Annotated[JobQueue | None, Depends(_job_queue)]

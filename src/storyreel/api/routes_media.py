@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, Response
 from storyreel.api import job_views as views
 from storyreel.api.dependencies import (
     AppFilmingRunner,
+    AppJobQueue,
     AppJobRunner,
     AppJobTasks,
     AppLimiter,
@@ -22,12 +23,14 @@ from storyreel.api.dependencies import (
     AppSettings,
 )
 from storyreel.api.fields import Text
+from storyreel.api.job_queueing import inline_work, send
 from storyreel.api.problems import ApiProblem, conflict, problem_responses
 from storyreel.api.quota_views import quota_waits
 from storyreel.api.routes_music import chosen_reel
 from storyreel.api.routing import problem_router
 from storyreel.jobs.models import JobRecord
 from storyreel.services.google.media import IMAGE_ASPECT_RATIOS
+from storyreel.workers.actions import JobAction
 
 media_router = problem_router(401, tags=["media"])
 
@@ -62,9 +65,12 @@ async def post_video(
     runner: AppFilmingRunner,
     tasks: AppJobTasks,
     settings: AppSettings,
+    queue: AppJobQueue,
 ) -> views.JobAccepted:
     """Create a job (idea → story → clips → thumbnail, or a ready story → clips →
-    thumbnail) and run it in the background; poll ``GET /v1/jobs/{id}``."""
+    thumbnail) and run it in the background (or queue it for the workers, with
+    ``jobs.queue: celery``; 503 when their broker cannot be reached: the job is saved as
+    queued, resume it later); poll ``GET /v1/jobs/{id}``."""
     reel = chosen_reel(settings, body.music)
     if body.story is not None:
         job = await asyncio.to_thread(runner.create_from_story, body.story, reel=reel)
@@ -79,7 +85,11 @@ async def post_video(
             duration_seconds=body.duration_seconds,
             reel=reel,
         )
-    tasks.start(job.id, views.work(runner.run, job.id))
+    action = JobAction(kind="run", job_id=job.id, fence=job.fence)
+    if queue is not None:
+        await send(queue, action)
+    else:
+        tasks.start(job.id, inline_work(request, action))
     return views.accepted(request, response, job.id, job.status)
 
 
@@ -122,11 +132,16 @@ async def resume_job(
     response: Response,
     runner: AppFilmingRunner,
     tasks: AppJobTasks,
+    queue: AppJobQueue,
 ) -> views.JobAccepted:
     """Finish a job: re-poll submitted clips (never paying twice), run what never started.
     Answered once the job is ``queued`` again; 409 when it is running or has already
-    succeeded (nothing to resume)."""
+    succeeded (nothing to resume); 503 when the workers' broker cannot be reached."""
     await asyncio.to_thread(views.find, runner, job_id)
+    if queue is not None:
+        job = await asyncio.to_thread(runner.requeue, job_id)
+        await send(queue, JobAction(kind="resume", job_id=job_id, fence=job.fence))
+        return views.accepted(request, response, job_id, job.status)
     # The task's slot is taken before the job is requeued, so that two requests never both
     # requeue it; the runner decides, and its JobError is a 409 (see storyreel.api.problems).
     queued: asyncio.Future[JobRecord] = asyncio.get_running_loop().create_future()

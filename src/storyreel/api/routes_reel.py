@@ -12,14 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from storyreel.api import job_views as views
-from storyreel.api.dependencies import AppJobRunner, AppJobTasks, app_container
+from storyreel.api.dependencies import AppJobQueue, AppJobRunner, AppJobTasks, app_container
 from storyreel.api.fields import VISIBLE
+from storyreel.api.job_queueing import inline_work, queue_again, send
 from storyreel.api.problems import conflict, not_found, problem_responses
 from storyreel.api.routing import problem_router
 from storyreel.domain.limits import MAX_SEGMENTS, MAX_VIDEO_PROMPT_CHARS
 from storyreel.jobs.assembly import ReelOptions
 from storyreel.jobs.models import SERVER_ROLE, this_process
 from storyreel.jobs.reel_jobs import ReelJobs
+from storyreel.workers.actions import JobAction
 
 reel_router = problem_router(401, tags=["media"])
 
@@ -71,7 +73,7 @@ class AssembleBody(BaseModel):
     status_code=202,
     response_model=views.JobAccepted,
     summary="Film one segment again",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 503),
 )
 async def reshoot_segment(
     job_id: JobId,
@@ -81,6 +83,7 @@ async def reshoot_segment(
     runner: AppJobRunner,
     reels: AppReelJobs,
     tasks: AppJobTasks,
+    queue: AppJobQueue,
     body: ReshootBody | None = None,
 ) -> views.JobAccepted:
     """Film segment ``index`` of a job again (one paid clip, counted in its
@@ -97,11 +100,14 @@ async def reshoot_segment(
     job = await asyncio.to_thread(
         reels.check_reshoot, job_id, index, prompt=prompt, running_here=running
     )
-
-    async def reshoot() -> object:
-        return await reels.reshoot(job_id, index, prompt=prompt)
-
-    if not tasks.start(job_id, reshoot):
+    action = JobAction(kind="reshoot", job_id=job_id, index=index, prompt=prompt)
+    if queue is not None:
+        # Queued first, so that the action names the job's fence: a second request (or a
+        # copy of this one) finds the job claimed by whichever worker took it, and no clip
+        # is filmed twice.
+        job = await asyncio.to_thread(queue_again, request, job)
+        await send(queue, action.model_copy(update={"fence": job.fence}))
+    elif not tasks.start(job_id, inline_work(request, action)):
         await asyncio.to_thread(reels.check_reshoot, job_id, index, running_here=True)
     return views.accepted(request, response, job_id, job.status)
 
@@ -111,7 +117,7 @@ async def reshoot_segment(
     status_code=202,
     response_model=views.JobAccepted,
     summary="Assemble a job's reel again",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 503),
 )
 async def assemble_reel(
     job_id: JobId,
@@ -120,6 +126,7 @@ async def assemble_reel(
     runner: AppJobRunner,
     reels: AppAssembler,
     tasks: AppJobTasks,
+    queue: AppJobQueue,
     body: AssembleBody | None = None,
 ) -> views.JobAccepted:
     """Assemble the job's ``reel.mp4`` again from its clips and narrations, with other
@@ -133,11 +140,10 @@ async def assemble_reel(
     if tasks.running(job_id):
         raise conflict(f"job {job_id} is running in this process; wait for it or cancel it")
     job = await asyncio.to_thread(reels.check_assembly, job_id, options)
-
-    async def assemble() -> object:
-        return await reels.reassemble(job_id, options=options)
-
-    if not tasks.start(job_id, assemble):
+    if queue is not None:
+        job = await asyncio.to_thread(queue_again, request, job)
+        await send(queue, JobAction.assembling(job_id, job.fence, options))
+    elif not tasks.start(job_id, inline_work(request, JobAction.assembling(job_id, 0, options))):
         raise conflict(f"job {job_id} is running in this process; wait for it or cancel it")
     return views.accepted(request, response, job_id, job.status)
 

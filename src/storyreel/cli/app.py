@@ -14,6 +14,7 @@ from typer.core import TyperCommand
 
 from storyreel import __version__
 from storyreel.cli.config_cmd import config_app
+from storyreel.cli.db_cmd import db_app
 from storyreel.cli.help_format import StoryreelCommand, StoryreelGroup
 from storyreel.cli.state import CliState, state
 
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
 
 
 def _version(value: bool) -> None:
@@ -113,9 +115,13 @@ def _register() -> None:
     from storyreel.cli import serve_cmd
 
     app.command("serve")(serve_cmd.serve)
+
+    from storyreel.cli import worker_cmd
+
+    app.command("worker")(worker_cmd.worker)
     # Every command reads its usage and errors the same way (help_format); the order they
     # are listed in is help_format.COMMAND_ORDER, whatever the order of registration.
-    for typer_app in (app, config_app):
+    for typer_app in (app, config_app, db_app):
         for info in typer_app.registered_commands:
             if info.cls in (None, TyperCommand):
                 info.cls = StoryreelCommand

@@ -31,6 +31,8 @@ COMMAND_ORDER = (
     "keyframes",
     "stats",
     "serve",
+    "worker",
+    "db",
     "emulator",
     "config",
 )

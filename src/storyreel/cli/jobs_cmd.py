@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from storyreel.cli.options import CharacterFiles, Segments, Style
+from storyreel.cli.queueing import QueueFlag
 from storyreel.cli.reel_options import AllowGaps, Music, NoNarration, NoReel
 from storyreel.cli.spending import YES_HELP, confirm_spending
 from storyreel.cli.state import emit_json, run_then_close, state, stderr_console
@@ -57,6 +58,7 @@ def make(
     allow_gaps: AllowGaps = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+    queue: QueueFlag = False,
 ) -> None:
     """Make the video: story, one clip per segment, narration, thumbnail, and the reel that
     joins them — as a resumable job.
@@ -76,6 +78,10 @@ def make(
     story = story_or_idea(ctx, idea, story_file)
     cast, references = load_cast(characters or [])
     cli = state(ctx)
+    if queue:
+        from storyreel.cli.queueing import require_queue
+
+        require_queue(cli.settings())
     # Filming calls Google, writing the story OpenRouter: a missing key is named now.
     cli.settings().require_credentials("google", *(() if story else ("openrouter",)))
     if out is not None:
@@ -108,6 +114,13 @@ def make(
             approve=approve,
             reel=reel,
         )
+    if queue:
+        from storyreel.cli.queueing import send_to_workers
+        from storyreel.workers.actions import JobAction
+
+        action = JobAction(kind="run", job_id=job.id, fence=job.fence)
+        send_to_workers(cli.settings(), job, action, json_output=json_output)
+        return
     clips = len(story.segments) if story is not None else segments
     stderr_console().print(f"job {job.id} → {job.out_dir}")
     manifest = _run(
@@ -137,6 +150,7 @@ def resume(
     job_id: Annotated[str, typer.Argument(help="The job to finish (see `storyreel jobs`).")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)] = False,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+    queue: QueueFlag = False,
 ) -> None:
     """Finish a job: re-poll submitted clips, make only what never started.
 
@@ -147,6 +161,10 @@ def resume(
     from storyreel.jobs.resuming import NothingToResume
 
     cli = state(ctx)
+    if queue:
+        from storyreel.cli.queueing import require_queue
+
+        require_queue(cli.settings())
     container = cli.container()
     runner = container.job_runner()
     try:
@@ -160,6 +178,14 @@ def resume(
     remaining = runner.remaining_cost(job_id)
     if remaining.billed:
         confirm_spending(remaining, cli.settings(), yes, what="what is left")
+    if queue:
+        from storyreel.cli.queueing import send_to_workers
+        from storyreel.workers.actions import JobAction
+
+        job = runner.requeue(job_id)
+        action = JobAction(kind="resume", job_id=job_id, fence=job.fence)
+        send_to_workers(cli.settings(), job, action, json_output=json_output)
+        return
     clips = len(job.story.segments) if job.story else job.input.segments or 0
     manifest = _run(
         container, job_id, clips, lambda progress: runner.resume(job_id, progress=progress)

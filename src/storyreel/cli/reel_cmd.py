@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from storyreel.cli.queueing import QueueFlag
 from storyreel.cli.reel_options import AllowGaps, Music
 from storyreel.cli.state import state, stderr_console
 
@@ -78,6 +79,7 @@ def reshoot(
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before paying.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help=_JSON_HELP)] = False,
+    queue: QueueFlag = False,
 ) -> None:
     """Film one segment again (a clip blocked by safety filters, or one you do not like),
     then assemble the reel again.
@@ -89,12 +91,28 @@ def reshoot(
     from storyreel.cli.jobs_cmd import _finish, _run
 
     cli = state(ctx)
+    if queue:
+        from storyreel.cli.queueing import require_queue
+
+        require_queue(cli.settings())
     cli.settings().require_credentials("google")
     container = cli.container()
     reels = container.reel_jobs()
     job = reels.check_reshoot(job_id, segment, prompt=prompt)
     cost = reels.reshoot_cost(job_id, segment, prompt=prompt)
     _confirm(cost, cli.settings(), yes, segment=segment)
+    if queue:
+        from storyreel.cli.queueing import send_to_workers
+        from storyreel.jobs.resuming import requeue
+        from storyreel.workers.actions import JobAction
+
+        lease_s = cli.settings().jobs.lease_s
+        job = requeue(container.job_store(), job, container.job_owner(), lease_s=lease_s)
+        action = JobAction(
+            kind="reshoot", job_id=job_id, fence=job.fence, index=segment, prompt=prompt
+        )
+        send_to_workers(cli.settings(), job, action, json_output=json_output)
+        return
     manifest = _run(
         container,
         job_id,
