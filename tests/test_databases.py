@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from storyreel.databases import is_postgres_url, postgres_trouble, without_password
+from storyreel.databases import is_postgres_url, one_line, postgres_trouble, without_password
+from storyreel.errors import ConfigError
+from storyreel.settings import load_settings
 
 
 @pytest.mark.parametrize(
@@ -64,3 +66,46 @@ def test_databases_postgres_trouble_is_one_line_without_password(
     assert "\n" not in line
     assert "\t" not in line
     assert "s3cret" not in line
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://u@h/db?password=hunter2&sslmode=require",
+            "postgresql://u@h/db?password=***&sslmode=require",
+        ),
+        ("redis://h:6379/0?password=hunter2", "redis://h:6379/0?password=***"),
+        (
+            "postgresql://u:hunter2@h/db?sslpassword=hunter2",
+            "postgresql://u:***@h/db?sslpassword=***",
+        ),
+    ],
+)
+def test_databases_passwords_in_query_parameters_are_masked_and_redacted(
+    url: str, shown: str
+) -> None:
+    assert without_password(url) == shown
+    assert one_line(RuntimeError(f"refused {url}"), url) == f"refused {url}".replace(
+        "hunter2", "***"
+    )
+    settings = load_settings(
+        {"jobs": {"store_url": url if url.startswith("postgresql") else None}},
+        env={"STORYREEL_JOBS__BROKER_URL": url} if url.startswith("redis") else {},
+        config_file=None,
+        dotenv=None,
+    )
+    assert "hunter2" in settings.secret_values()
+
+
+def test_databases_a_server_port_that_is_no_number_is_refused_without_the_url() -> None:
+    with pytest.raises(ConfigError, match="port that is not a number") as refused:
+        load_settings(
+            env={
+                "STORYREEL_JOBS__QUEUE": "celery",
+                "STORYREEL_JOBS__BROKER_URL": "redis://:hunter2@127.0.0.1:notaport/0",
+            },
+            config_file=None,
+            dotenv=None,
+        )
+    assert "hunter2" not in str(refused.value)

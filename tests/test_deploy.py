@@ -26,7 +26,7 @@ def _compose() -> dict[str, Any]:
 def _storyreel_commands(text: str) -> list[list[str]]:
     """Every ``storyreel ...`` command line in ``text``, split like a shell would."""
     found = []
-    for match in re.finditer(r"(?m)(?:^|&&\s*)(storyreel [^#\n\"]+)", text):
+    for match in re.finditer(r"(?m)(?:^|&&\s*)(?:exec\s+)?(storyreel [^#\n\"]+)", text):
         words = shlex.split(match.group(1))
         found.append(words[1:])
     return found
@@ -77,3 +77,15 @@ def test_deploy_every_storyreel_command_shown_exists_with_its_options(source: st
         assert done.exit_code == 0, (words, done.output)
         for option in options:
             assert option.split("=")[0] in done.output, (words, option)
+
+
+def test_deploy_storyreel_is_each_containers_first_process_and_gets_its_grace() -> None:
+    """A shell left as PID 1 drops docker's SIGTERM: the worker would be SIGKILLed mid-job
+    at every stop instead of putting its jobs back in the queue."""
+    services = _compose()["services"]
+    for name in ("emulator", "migrate", "api", "worker"):
+        command = " ".join(str(services[name]["command"]).split())
+        assert "&& exec storyreel " in command, name
+    for name in ("api", "worker"):
+        grace = str(services[name]["stop_grace_period"])
+        assert int(grace.rstrip("s")) > 35, name  # jobs.stop_grace_s (30) + 5

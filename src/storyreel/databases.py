@@ -8,7 +8,7 @@ database never loads it.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from storyreel.errors import ConfigError, StoryreelError
 
@@ -27,18 +27,50 @@ class DatabaseUnavailable(StoryreelError):
     exit_code = 69  # EX_UNAVAILABLE
 
 
-def without_password(url: str) -> str:
-    """``url`` as it may be shown: any password replaced by ``***`` (and nothing else
-    changed), so that errors and logs name the server and the user but never the secret."""
+# Query parameters that libpq and redis-py read a password from.
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords ``url`` carries: in its user part, and in ``password=`` (or
+    ``sslpassword=``) query parameters."""
     try:
         parts = urlsplit(url)
+        found = [parts.password] if parts.password else []
+    except ValueError:
+        return []
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    return found + [value for key, value in pairs if key.lower() in _SECRET_PARAMETERS and value]
+
+
+def without_password(url: str) -> str:
+    """``url`` as it may be shown: any password (in the user part or a query parameter)
+    replaced by ``***`` and nothing else changed, so that errors and logs name the server and
+    the user but never the secret."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return "<unreadable URL>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    if not url_secrets(url) and password is None:
+        return url  # unchanged, to the letter (urlunsplit would drop an empty host)
+    if password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        hidden = [(k, "***" if k.lower() in _SECRET_PARAMETERS else v) for k, v in pairs]
+        parts = parts._replace(query=urlencode(hidden, safe="*"))
+    return urlunsplit(parts)
+
+
+def one_line(exc: BaseException, url: str) -> str:
+    """What ``exc`` says, squeezed onto one line, with every password of ``url`` masked."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    for secret in url_secrets(url):
+        detail = detail.replace(secret, "***")
+    return detail
 
 
 def is_postgres_url(url: str | None) -> bool:
@@ -74,10 +106,7 @@ def connect_postgres(
 def postgres_trouble(url: str, exc: BaseException, *, what: str) -> str:
     """One line saying why ``what`` at ``url`` failed, without the password, the server's
     own words squeezed onto that line."""
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    secret = urlsplit(url).password if "://" in url else None
-    if secret:
-        detail = detail.replace(secret, "***")
+    detail = one_line(exc, url)
     lowered = detail.lower()
     if "password authentication failed" in lowered or "authentication failed" in lowered:
         hint = "the user name or password is wrong; a retry will not help"
@@ -93,6 +122,8 @@ __all__ = [
     "DatabaseUnavailable",
     "connect_postgres",
     "is_postgres_url",
+    "one_line",
     "postgres_trouble",
+    "url_secrets",
     "without_password",
 ]

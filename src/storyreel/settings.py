@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     PrivateAttr,
@@ -21,6 +20,7 @@ from storyreel.config_sources import (
     describe_validation_error,
     loading,
 )
+from storyreel.databases import url_secrets
 from storyreel.domain.veo import clip_problem
 from storyreel.errors import ConfigError
 from storyreel.settings_prices import PriceAt, VideoPrice, video_price
@@ -114,9 +114,7 @@ class Settings(BaseSettings):
         found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
         # Of a database or broker URL, only its password is secret: the rest names the server.
         for url in (self.jobs.store_url, self.jobs.broker_url):
-            password = urlsplit(url.get_secret_value()).password if url else None
-            if password:
-                found.append(password)
+            found += url_secrets(url.get_secret_value()) if url else []
         return found
 
     def missing_credentials(self, *uses: Provider) -> list[str]:

@@ -134,6 +134,17 @@ class ReelSettings(_Section):
     allow_gaps: bool = False
 
 
+def _scheme(url: SecretStr) -> str:
+    """The scheme of a server's URL; a ValueError (never showing the URL) when its port is
+    not a number."""
+    parts = urlsplit(url.get_secret_value())
+    try:
+        parts.port  # noqa: B018 (reading it is the check)
+    except ValueError:
+        raise ValueError("has a port that is not a number from 0 to 65535") from None
+    return parts.scheme
+
+
 class JobSettings(_Section):
     """How a process holds the jobs it runs."""
 
@@ -160,20 +171,14 @@ class JobSettings(_Section):
     @field_validator("store_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and urlsplit(value.get_secret_value()).scheme not in (
-            "postgresql",
-            "postgres",
-        ):
+        if value is not None and _scheme(value) not in ("postgresql", "postgres"):
             raise ValueError("must be a postgresql:// URL (or null for the SQLite file)")
         return value
 
     @field_validator("broker_url")
     @classmethod
     def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and urlsplit(value.get_secret_value()).scheme not in (
-            "redis",
-            "rediss",
-        ):
+        if value is not None and _scheme(value) not in ("redis", "rediss"):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +17,7 @@ from storyreel.api import build_router, create_app
 from storyreel.containers import Container, create_container
 from storyreel.domain.story import Story
 from storyreel.emulator import EmulatorServer
+from storyreel.jobs.machine import this_machine
 from storyreel.jobs.models import JobStatus
 from storyreel.settings import Settings
 
@@ -35,7 +35,7 @@ def dead_owner(role: str = "server") -> str:
     pid = int(child.stdout)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-    return f"{socket.gethostname()}:{pid}:{role}-0000"
+    return f"{this_machine()}:{pid}:{role}-0000"
 
 
 def story(segments: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from cli_support import (
     emulator_stats,
     run_storyreel,
     start_storyreel,
+    storyreel_argv,
     storyreel_env,
     wait_for_steps,
 )
@@ -142,6 +143,33 @@ def test_make_interrupted_says_how_to_resume_and_exits_130(
 
     assert manifest["status"] == "succeeded"
     assert video_submissions(server) == SEGMENTS
+
+
+def test_make_started_with_sigint_ignored_still_stops_on_sigterm(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    """A shell that starts a command in the background (``storyreel worker &`` in a script)
+    hands it SIGINT ignored; SIGTERM, which storyreel turns into SIGINT, must still stop it."""
+    output_dir = tmp_path / "output"
+    process = subprocess.Popen(
+        storyreel_argv("make", "a lighthouse keeper", "--segments", str(SEGMENTS), "--yes"),
+        cwd=tmp_path,
+        env=environment(server, output_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    job_id = wait_until_all_submitted(output_dir / "storyreel-jobs.sqlite3", process)
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130, stderr
+    assert f"storyreel resume {job_id}" in stderr
+    store = SqliteJobStore(output_dir / "storyreel-jobs.sqlite3")
+    assert store.get(job_id).status is JobStatus.QUEUED
+    store.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from storyreel.errors import JobError
+from storyreel.jobs.machine import this_machine
 from storyreel.jobs.models import (
     JobStatus,
     StepKind,
@@ -44,7 +44,7 @@ def _dead_pid() -> int:
 
 
 # A process of this machine that is gone: what a crash leaves as the owner.
-DEAD_OWNER = f"{socket.gethostname()}:{_dead_pid()}:local-0000"
+DEAD_OWNER = f"{this_machine()}:{_dead_pid()}:local-0000"
 
 
 def crashed_job(runner: JobRunner, store: JobStore, states: list[StepStatus]) -> str:

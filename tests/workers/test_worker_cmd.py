@@ -40,13 +40,11 @@ def assert_one_line_without_secret(done: subprocess.CompletedProcess[str], shown
 
 def test_worker_cmd_unreachable_broker_fails_in_one_line(tmp_path: Path) -> None:
     port = free_port()  # nobody listens there
-    started = time.monotonic()
 
     done = start_worker(tmp_path, f"redis://:{SECRET}@127.0.0.1:{port}/0")
 
     assert_one_line_without_secret(done, f"redis://:***@127.0.0.1:{port}/0")
     assert "cannot reach the broker" in done.stderr
-    assert time.monotonic() - started < 30
 
 
 @pytest.fixture
@@ -136,3 +134,31 @@ def test_worker_cmd_wrong_database_password_fails_in_one_line(
         done, f"postgresql://storyreel:***@127.0.0.1:{postgres_server.port}/"
     )
     assert "password" in done.stderr
+
+
+@pytest.mark.parametrize("broken", ["broker", "database"])
+def test_worker_cmd_serve_refuses_to_start_on_what_it_cannot_reach(
+    tmp_path: Path, broken: str
+) -> None:
+    port = free_port()  # nobody listens there
+    nowhere = {
+        "broker": ("jobs__broker_url", f"redis://:{SECRET}@127.0.0.1:{port}/0"),
+        "database": ("jobs__store_url", f"postgresql://sr:{SECRET}@127.0.0.1:{port}/sr"),
+    }
+    settings = {"jobs__queue": "celery", "jobs__broker_url": f"redis://127.0.0.1:{free_port()}/0"}
+    settings |= dict([nowhere[broken]])
+    env = worker_env(tmp_path / "output", **settings)
+    done = subprocess.run(
+        [sys.executable, "-m", "storyreel.cli", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    scheme = "redis" if broken == "broker" else "postgresql"
+    assert_one_line_without_secret(done, f"{scheme}://")
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert "***" in done.stderr

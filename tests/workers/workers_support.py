@@ -59,7 +59,12 @@ def worker_env(output_dir: Path, **settings: str | float) -> dict[str, str]:
     """A clean environment with storyreel's settings: ``jobs__queue="celery"`` becomes
     ``STORYREEL_JOBS__QUEUE=celery``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIPPED)}
-    given: dict[str, str | float] = {"backend": "offline", "output_dir": str(output_dir)}
+    # Every process of a test runs on this machine: the output folder reaches them all.
+    given: dict[str, str | float] = {
+        "backend": "offline",
+        "output_dir": str(output_dir),
+        "jobs__shared_output": "true",
+    }
     for name, value in {**given, **settings}.items():
         env[f"STORYREEL_{name.upper()}"] = str(value)
     return env

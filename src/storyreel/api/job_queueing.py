@@ -32,12 +32,14 @@ def inline_work(request: Request, action: JobAction) -> Callable[[], Awaitable[M
     return run
 
 
-def queue_again(request: Request, job: JobRecord) -> JobRecord:
+def queue_again(request: Request, job: JobRecord, *, only_idle: bool = False) -> JobRecord:
     """``job`` (as just read and checked) back in the queue in the server's name, so that the
-    action sent for it names its new fence; a JobError (409) if someone took it meanwhile."""
+    action sent for it names its new fence; a JobError (409) if someone took it meanwhile,
+    or (``only_idle``: a reshoot, a re-assembly) if it already waits to run."""
     container = app_container(request)
     lease_s: float = container.config().jobs.lease_s
-    return requeue(container.job_store(), job, this_process(SERVER_ROLE), lease_s=lease_s)
+    owner = this_process(SERVER_ROLE)
+    return requeue(container.job_store(), job, owner, lease_s=lease_s, only_idle=only_idle)
 
 
 async def send(queue: JobQueue, action: JobAction) -> None:

@@ -105,7 +105,7 @@ async def reshoot_segment(
         # Queued first, so that the action names the job's fence: a second request (or a
         # copy of this one) finds the job claimed by whichever worker took it, and no clip
         # is filmed twice.
-        job = await asyncio.to_thread(queue_again, request, job)
+        job = await asyncio.to_thread(queue_again, request, job, only_idle=True)
         await send(queue, action.model_copy(update={"fence": job.fence}))
     elif not tasks.start(job_id, inline_work(request, action)):
         await asyncio.to_thread(reels.check_reshoot, job_id, index, running_here=True)
@@ -141,7 +141,7 @@ async def assemble_reel(
         raise conflict(f"job {job_id} is running in this process; wait for it or cancel it")
     job = await asyncio.to_thread(reels.check_assembly, job_id, options)
     if queue is not None:
-        job = await asyncio.to_thread(queue_again, request, job)
+        job = await asyncio.to_thread(queue_again, request, job, only_idle=True)
         await send(queue, JobAction.assembling(job_id, job.fence, options))
     elif not tasks.start(job_id, inline_work(request, JobAction.assembling(job_id, 0, options))):
         raise conflict(f"job {job_id} is running in this process; wait for it or cancel it")

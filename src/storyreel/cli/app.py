@@ -141,6 +141,11 @@ def _stop_like_ctrl_c() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), interrupt)
+    # A process started in the background by a non-interactive shell inherits SIGINT
+    # ignored, and asyncio then installs no handler of its own: the SIGINT raised above
+    # would be lost, and a SIGTERM with it.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run(argv: list[str] | None = None) -> None:

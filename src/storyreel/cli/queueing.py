@@ -21,7 +21,8 @@ QueueFlag = Annotated[bool, typer.Option("--queue", help=QUEUE_HELP)]
 
 
 def require_queue(settings: Settings) -> None:
-    """A usage error (before anything is created or paid) unless workers are configured."""
+    """A usage error (before anything is created or paid) unless workers are configured;
+    :class:`~storyreel.workers.broker.BrokerUnavailable` when their broker is down."""
     if settings.jobs.queue != "celery":
         from storyreel.errors import InputError
 
@@ -30,6 +31,10 @@ def require_queue(settings: Settings) -> None:
             "inline): set STORYREEL_JOBS__QUEUE=celery and STORYREEL_JOBS__BROKER_URL="
             "redis://host:6379/0, or leave out --queue to run the job here"
         )
+    # A broker that is down is said before the job is created, not after.
+    from storyreel.workers.broker import broker_url, check_broker
+
+    check_broker(broker_url(settings))
 
 
 def send_to_workers(

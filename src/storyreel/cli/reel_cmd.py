@@ -107,7 +107,9 @@ def reshoot(
         from storyreel.workers.actions import JobAction
 
         lease_s = cli.settings().jobs.lease_s
-        job = requeue(container.job_store(), job, container.job_owner(), lease_s=lease_s)
+        job = requeue(
+            container.job_store(), job, container.job_owner(), lease_s=lease_s, only_idle=True
+        )
         action = JobAction(
             kind="reshoot", job_id=job_id, fence=job.fence, index=segment, prompt=prompt
         )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import socket
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from storyreel.cli.ports import bound_port, listening_socket
 from storyreel.cli.state import CliState, state
+
+if TYPE_CHECKING:
+    from storyreel.containers import Container
+    from storyreel.settings import Settings
 
 
 def serve(
@@ -48,6 +52,7 @@ def _serve_on(cli: CliState, sock: socket.socket, host: str) -> None:
 
     settings = cli.settings()
     container = cli.container()
+    _check_services(settings, container)
     configure_logging(settings.log_level)
     app = create_app(container)
 
@@ -82,3 +87,19 @@ def _serve_on(cli: CliState, sock: socket.socket, host: str) -> None:
         # uvicorn's own status for an application that did not start is 3, which storyreel
         # gives a partial job; uvicorn has logged why.
         raise typer.Exit(1) from None
+
+
+def _check_services(settings: Settings, container: Container) -> None:
+    """Refuse to start, in one line naming the server without its password, when the job
+    store cannot be opened (an unreachable database, a wrong password, a schema not
+    upgraded), when the broker of ``jobs.queue: celery`` cannot be reached, or when jobs
+    run past one process with an output folder the others do not reach: a server started
+    anyway would accept jobs it cannot record or hand out."""
+    from storyreel.jobs.placement import check_placement
+
+    check_placement(settings)
+    container.job_store().check()
+    if settings.jobs.queue == "celery":
+        from storyreel.workers.broker import broker_url, check_broker
+
+        check_broker(broker_url(settings))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from storyreel.domain.story import Character, Story, Usage
 from storyreel.domain.timestamps import iso_utc
 from storyreel.jobs.choices import ReelChoices
+from storyreel.jobs.machine import this_machine
 
 STORY_STEP = "story"
 THUMBNAIL_STEP = "thumbnail"
@@ -76,7 +76,7 @@ SERVER_ROLE = "server"
 
 def this_process(role: str = LOCAL_ROLE) -> str:
     """An owner string for this process in ``role``: ``host:pid:role-nonce``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{role}-{_PROCESS_NONCE}"
+    return f"{this_machine()}:{os.getpid()}:{role}-{_PROCESS_NONCE}"
 
 
 def parse_owner(owner: str) -> tuple[str, int | None, str | None]:
@@ -91,9 +91,7 @@ def parse_owner(owner: str) -> tuple[str, int | None, str | None]:
 def is_this_process(owner: str) -> bool:
     """Whether ``owner`` names this very process, in any role."""
     host, pid, _ = parse_owner(owner)
-    return (
-        host == socket.gethostname() and pid == os.getpid() and owner.endswith(f"-{_PROCESS_NONCE}")
-    )
+    return host == this_machine() and pid == os.getpid() and owner.endswith(f"-{_PROCESS_NONCE}")
 
 
 def pid_alive(pid: int) -> bool:
@@ -204,7 +202,7 @@ class JobRecord(BaseModel):
         host, pid, _ = parse_owner(self.owner)
         beat = self.heartbeat_at if self.status is JobStatus.RUNNING else self.updated_at
         fresh = beat is not None and (utcnow() - beat).total_seconds() < stale_after_s
-        if host == socket.gethostname() and pid is not None:
+        if host == this_machine() and pid is not None:
             if pid == os.getpid() or not pid_alive(pid):
                 # Our own pid under another identity: the process that had it is gone.
                 return False

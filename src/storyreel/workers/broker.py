@@ -3,7 +3,7 @@ be reached or refuses the login."""
 
 from __future__ import annotations
 
-from storyreel.databases import without_password
+from storyreel.databases import one_line, without_password
 from storyreel.errors import ConfigError, StoryreelError
 from storyreel.settings import Settings
 
@@ -31,12 +31,7 @@ def broker_url(settings: Settings) -> str:
 
 def broker_trouble(url: str, exc: BaseException) -> str:
     """One line saying why the broker at ``url`` failed, without the password."""
-    from urllib.parse import urlsplit
-
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    secret = urlsplit(url).password
-    if secret:
-        detail = detail.replace(secret, "***")
+    detail = one_line(exc, url)
     lowered = detail.lower()
     if "password" in lowered or "auth" in lowered:
         hint = "the password (or user) in the URL is wrong; a retry will not help"
@@ -50,7 +45,14 @@ def check_broker(url: str, *, timeout_s: float = BROKER_TIMEOUT_S) -> None:
     or refuses the login (a worker says so at start-up instead of retrying forever)."""
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+    try:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+        )
+    except ValueError as exc:  # a port that is no number, an unknown scheme...
+        raise ConfigError(
+            f"jobs.broker_url {without_password(url)} cannot be read: {one_line(exc, url)}"
+        ) from None
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:

@@ -21,7 +21,11 @@ def check_services(container: Container) -> None:
     """Refuse to start, with one line naming the server without its password, when the
     broker cannot be reached or refuses the login (:class:`BrokerUnavailable`) or the job
     store cannot be opened (``DatabaseUnavailable``, ``StoreError``): a worker that started
-    anyway would retry forever, its jobs waiting without a word."""
+    anyway would retry forever, its jobs waiting without a word. Also refuse an output
+    folder other machines do not reach (:func:`storyreel.jobs.placement.check_placement`)."""
+    from storyreel.jobs.placement import check_placement
+
+    check_placement(container.config())
     check_broker(broker_url(container.config()))
     container.job_store().check()
 
