@@ -28,7 +28,7 @@ from storyreel.jobs.models import (
     StepStatus,
 )
 from storyreel.jobs.reel_manifest import ReelEntry, previous_reel
-from storyreel.jobs.store import JobStore, Lease, LeaseLost
+from storyreel.jobs.store import STORE_UNREACHABLE, JobStore, Lease, LeaseLost
 from storyreel.logs import job_context
 from storyreel.services.openrouter.models import WrittenStory
 from storyreel.settings import Settings
@@ -97,6 +97,13 @@ class Execution:
             # Another process holds the job now: this one writes nothing more, not even
             # the job's end, and says so.
             logger.warning("%s", exc)
+            raise
+        except STORE_UNREACHABLE as exc:
+            # The store is out of reach for now: an outage is no outcome of the job, so it
+            # is not ended (a failure recorded once the store is back would stand for good).
+            # It stays running under a lease nobody renews; once that runs out, a worker's
+            # lease rescan, the next server start or `storyreel resume` continues it.
+            logger.warning("job %s stopped: %s", job.id, exc)
             raise
         except asyncio.CancelledError:
             if lost:

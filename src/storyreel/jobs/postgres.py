@@ -50,7 +50,8 @@ class PostgresJobStore(JobStore):
     with another process's. Opening the store fails with
     :class:`~storyreel.databases.DatabaseUnavailable` when the server cannot be reached or
     refuses the login, and with a ConfigError when the schema is not the one this storyreel
-    needs.
+    needs. In use, a server out of reach is :class:`~storyreel.jobs.store.StoreUnavailable`
+    (or DatabaseUnavailable when no new connection can be made): see ``guarded``.
     """
 
     def __init__(self, url: str, *, keep_connections: int = 8) -> None:
@@ -73,8 +74,9 @@ class PostgresJobStore(JobStore):
         return without_password(self._url)
 
     @contextmanager
-    def _write(self) -> Iterator[psycopg.Connection[Any]]:
-        with self._pool.connection() as db, db.transaction():
+    def _write(self, *, checked: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        # ``checked`` for the writes that are never run twice (see guarded).
+        with self._pool.connection(checked=checked) as db, db.transaction():
             yield db
 
     def _read(self, query: str, params: Sequence[Any]) -> list[Row]:
@@ -96,7 +98,7 @@ class PostgresJobStore(JobStore):
     def create(self, job: JobRecord, steps: Sequence[StepRecord] = ()) -> None:
         from psycopg import errors
 
-        with self._write() as db:
+        with self._write(checked=True) as db:
             try:
                 db.execute(pyformat(INSERT_JOB), job_row(job))
             except errors.UniqueViolation:
@@ -151,7 +153,7 @@ class PostgresJobStore(JobStore):
         self, job_id: str, owner: str, *, expected_status: JobStatus, expected_owner: str | None
     ) -> JobRecord | None:
         now = utcnow().isoformat()
-        with self._write() as db:
+        with self._write(checked=True) as db:
             # One statement: a second claimant waits for the first one's row lock, then
             # finds the status or owner changed and matches nothing.
             claimed = fetch(
@@ -204,7 +206,7 @@ class PostgresJobStore(JobStore):
 
     @guarded(retry=False)
     def salvage_step(self, job_id: str, step: StepRecord) -> bool:
-        with self._write() as db:
+        with self._write(checked=True) as db:
             found = fetch(db, f"{pyformat(SELECT_SALVAGE)} FOR UPDATE", (job_id, step.key))
             untouched = (
                 bool(found)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storyreel.databases import DatabaseUnavailable
 from storyreel.errors import JobError
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, utcnow
 
@@ -31,6 +32,19 @@ class StoreError(JobError):
     """The job store itself failed (damaged, full, locked too long): the message says which."""
 
     exit_code = 74  # EX_IOERR
+
+
+class StoreUnavailable(StoreError):
+    """The job store's server could not be reached, or ended the connection during a call
+    (a restart, a failover): a write under way may or may not have been applied, and the
+    same call may succeed once the server is back."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+# The failures that mean the store is out of reach for now, not that something is wrong
+# with a job: a new connection refused (DatabaseUnavailable), or one lost mid-call.
+STORE_UNREACHABLE = (StoreUnavailable, DatabaseUnavailable)
 
 
 class LeaseLost(JobError):

@@ -37,13 +37,15 @@ class JobQueue:
         """The broker's URL as it may be shown (no password)."""
         return without_password(self._url)
 
-    def enqueue(self, action: JobAction) -> None:
-        """Publish ``action``; :class:`BrokerUnavailable` when the broker cannot take it
-        (after one quick retry: the caller answers, it does not wait for the broker)."""
+    def enqueue(self, action: JobAction, *, countdown: float | None = None) -> None:
+        """Publish ``action`` (to run ``countdown`` seconds from now, when given);
+        :class:`BrokerUnavailable` when the broker cannot take it (after one quick retry:
+        the caller answers, it does not wait for the broker)."""
         try:
             self._app.send_task(
                 TASK_NAME,
                 args=[action.payload()],
+                countdown=countdown,
                 retry=True,
                 retry_policy={
                     "max_retries": 1,
@@ -56,7 +58,8 @@ class JobQueue:
             # kombu wraps every broker failure (refused, timed out, wrong password) in an
             # OperationalError; whatever it is, the job stays queued and resumable.
             raise BrokerUnavailable(broker_trouble(self._url, exc)) from None
-        logger.info("queued the %s", action.describe())
+        later = f" to run in {countdown:g} s" if countdown else ""
+        logger.info("queued the %s%s", action.describe(), later)
 
     def close(self) -> None:
         """Release the broker connections of the app (it may be used again after)."""

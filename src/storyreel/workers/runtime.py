@@ -25,8 +25,9 @@ from dependency_injector import containers
 from storyreel.containers import Container, aclose_container
 from storyreel.errors import StoryreelError
 from storyreel.jobs.models import this_process
+from storyreel.jobs.store import STORE_UNREACHABLE
 from storyreel.workers.actions import JobAction
-from storyreel.workers.broker import broker_url
+from storyreel.workers.broker import BrokerUnavailable, broker_url
 from storyreel.workers.perform import perform
 from storyreel.workers.queue import JobQueue
 from storyreel.workers.rescan import WORKER_ROLE, rescan_every_s, safe_rescan
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 # A container, or a function that builds one (called once, on first use).
 ContainerSource = Container | Callable[[], Container]
+
+# How long an action that could not reach the job store waits before it is tried again.
+STORE_RETRY_S = 10.0
 
 
 class WorkerRuntime:
@@ -78,9 +82,9 @@ class WorkerRuntime:
         grace_s: float = self._container.config().jobs.stop_grace_s
         return grace_s + 5
 
-    def _send(self, action: JobAction) -> None:
+    def _send(self, action: JobAction, *, countdown: float | None = None) -> None:
         url = broker_url(self._container.config())
-        JobQueue(self._celery_app, url).enqueue(action)
+        JobQueue(self._celery_app, url).enqueue(action, countdown=countdown)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """This process's event loop for jobs, started on first use (again after a fork)."""
@@ -119,10 +123,26 @@ class WorkerRuntime:
             # other workers resume it once this process is gone.
             logger.info("%s: interrupted by the worker's shutdown", action.describe())
             return {"outcome": "interrupted"}
+        except STORE_UNREACHABLE as exc:
+            return self._later(action, exc)
         except StoryreelError as exc:
             # The job layer has recorded what went wrong; this is the worker log's copy.
             logger.warning("%s failed: %s", action.describe(), exc)
             return {"outcome": "failed", "error": str(exc)}
+
+    def _later(self, action: JobAction, exc: StoryreelError) -> dict[str, Any]:
+        """Send ``action`` again, to be tried once the job store is back (a restart, a
+        failover): its message is acknowledged when this task returns, and a job left
+        queued with no message naming it would wait for ever. A copy that finds the job
+        claimed or finished by then does nothing (:func:`perform`)."""
+        logger.warning("%s: %s; trying again in %g s", action.describe(), exc, STORE_RETRY_S)
+        try:
+            self._send(action, countdown=STORE_RETRY_S)
+        except BrokerUnavailable as down:
+            from celery.exceptions import Reject
+
+            raise Reject(f"{action.describe()}: {down}", requeue=True) from None
+        return {"outcome": "deferred", "error": str(exc)}
 
     async def _perform(self, action: JobAction) -> dict[str, Any]:
         me = asyncio.current_task()
