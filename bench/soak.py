@@ -1,6 +1,7 @@
 """Soak storyreel: concurrent video jobs over HTTP under seeded faults and server SIGKILLs.
 
     python bench/soak.py [--jobs M] [--segments N] [--seed S] [--json] [--max-seconds T] [--keep]
+                         [--workers W]
 
 Starts the standalone emulator and ``storyreel serve`` on loopback, each in its own process
 group, the server with recognisable fake secrets in its environment. M jobs of N segments go
@@ -19,6 +20,16 @@ served byte for byte by the API), the paid submissions the emulator accepted aga
 the manifests record, the jobs left in a non-final state, the server's peak RSS, and the
 fake secrets in every log, response body, manifest, story and job-store row. Exit status 0
 when lost artifacts, unaccounted submissions, stuck jobs and leaked secrets are all 0.
+
+With ``--workers W`` the jobs run in W ``storyreel worker`` processes instead (Celery on a
+real Redis, the job store in a real PostgreSQL, both started from the system's binaries in
+temporary folders on loopback ports, with fake passwords in their URLs that are searched for
+like the other secrets, in every row of every table too); the server only accepts and shows
+jobs. At seeded moments of each wave, while jobs are in flight, a worker that holds running
+jobs (picked by the seed) is SIGKILLed and a replacement started, so that W stay up; the API
+server is SIGKILLed and restarted once. The same checks read the PostgreSQL store, and the
+report adds the workers killed and the jobs another worker took over. Every process (the
+workers, the server, the emulator, PostgreSQL and Redis) stops at the end, on an error too.
 """
 
 import sys

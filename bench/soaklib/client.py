@@ -43,6 +43,8 @@ class Api:
         self.ledger = ledger
         self.deadline = float("inf")
         self.anomalies: list[str] = []
+        # Workers mode: jobs run in the workers, never "here"; the server resumes nothing.
+        self.workers_mode = False
 
     async def wait_up(self) -> None:
         remaining = self.deadline - time.monotonic()
@@ -89,6 +91,8 @@ class Tracked:
     running_here: bool = False
     idle_since: float | None = None
     idle_incarnation: int = 0
+    # Found by its idea after its POST's answer was lost (the server was killed meanwhile).
+    adopted: bool = False
 
     @property
     def final(self) -> bool:
@@ -124,6 +128,7 @@ async def create_job(api: Api, job: Tracked, notes: Notes) -> str:
             found = await find_by_idea(api, plan.idea)
             if found is not None:
                 notes.adopted_posts.append(found)
+                job.adopted = True
                 return found
             continue
         if response.status_code == 202:
@@ -155,10 +160,18 @@ async def drive_job(api: Api, job: Tracked, notes: Notes) -> None:
         await asyncio.sleep(POLL_S)
 
 
+def left_to_workers(api: Api, job: Tracked) -> bool:
+    """Whether, in workers mode, the job is the workers' to finish: all but one still queued
+    after its POST's answer was lost, which the killed server may have saved without sending
+    it to the workers (it then waits for a resume, as the API says). A job the workers leave
+    unfinished is theirs to take over: resuming it by hand would hide that."""
+    return api.workers_mode and not (job.adopted and job.status == "queued")
+
+
 async def resume_if_idle(api: Api, job: Tracked, notes: Notes) -> None:
     """Resume by hand a job that the live server has left alone for RESUME_GRACE_S."""
     server = api.server
-    if job.final or job.running_here:
+    if job.final or job.running_here or left_to_workers(api, job):
         job.idle_since = None
         return
     now = time.monotonic()

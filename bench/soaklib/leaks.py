@@ -18,12 +18,22 @@ class FakeSecret:
     needle: bytes
 
 
-def make_secrets() -> list[FakeSecret]:
+# The passwords of workers mode's PostgreSQL and Redis: given to the processes only inside
+# jobs.store_url and jobs.broker_url (their ``env`` is no setting, just a name).
+SERVICE_SECRETS = (
+    ("SOAK_DATABASE_PASSWORD", "soakdb-"),
+    ("SOAK_BROKER_PASSWORD", "soakbroker-"),
+)
+
+
+def make_secrets(*, services: bool = False) -> list[FakeSecret]:
+    """The API keys and token; with ``services``, the database and broker passwords too."""
     made = []
     for env, prefix in (
         ("OPENAI_API_KEY", "sk-or-v1-SOAKFAKE"),
         ("GOOGLE_STUDIO_API_KEY", "AQ.SOAKFAKE"),
         ("STORYREEL_API_TOKEN", "soak-token-"),
+        *(SERVICE_SECRETS if services else ()),
     ):
         tail = secrets.token_hex(16)
         made.append(FakeSecret(env, prefix + tail, tail.encode()))
@@ -54,7 +64,8 @@ class LeakLedger:
 
 
 def scan_store(ledger: LeakLedger, path: Path) -> int:
-    """Scan every row of every table as text; returns the number of rows."""
+    """Scan every row of every table of the SQLite store at ``path`` as text; returns the
+    number of rows."""
     rows = 0
     with contextlib.closing(sqlite3.connect(path)) as db:
         tables = [
@@ -81,3 +92,30 @@ def scan_files(ledger: LeakLedger, workdir: Path) -> None:
         else:
             source = "other_files"
         ledger.scan(source, path.read_bytes())
+
+
+def scan_postgres(ledger: LeakLedger, url: str) -> int:
+    """Scan every row of every table of storyreel's schema in the PostgreSQL database at
+    ``url`` as text; returns the number of rows."""
+    import psycopg
+    from psycopg import sql
+
+    from storyreel.db_schema import SCHEMA
+
+    rows = 0
+    with psycopg.connect(url, connect_timeout=10) as db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (SCHEMA,),
+            )
+        ]
+        for table in sorted(tables):
+            query = sql.SQL("SELECT * FROM {}.{}").format(
+                sql.Identifier(SCHEMA), sql.Identifier(table)
+            )
+            for row in db.execute(query):
+                ledger.scan("job_store_rows", repr(row))
+                rows += 1
+    return rows

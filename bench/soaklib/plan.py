@@ -16,6 +16,8 @@ from .settings import (
     TAGGED_ROUTES,
     WAVE_WINDOW_S,
     WAVES,
+    WORKER_EVENT_WAVES,
+    WORKER_EVENTS,
     Options,
 )
 
@@ -61,7 +63,8 @@ class FaultPlan:
 
 @dataclass(frozen=True)
 class EventPlan:
-    """A disruption of the server (a signal in ``EVENTS``), ``after_s`` into its wave."""
+    """A disruption of the server (a signal in ``EVENTS``), or in workers mode one of
+    ``WORKER_EVENTS`` ("WORKER": a worker SIGKILLed and replaced), ``after_s`` into its wave."""
 
     kind: str
     wave: int
@@ -181,9 +184,12 @@ def make_plan(options: Options, rng: random.Random) -> SoakPlan:
     ]
     # A SIGTERM waits for a submit held by the emulator, installed as its wave starts, so
     # that the wave's first clip submit is held: its moment is that submit's.
+    kinds, waves_of = (
+        (EVENTS, EVENT_WAVES) if options.workers is None else (WORKER_EVENTS, WORKER_EVENT_WAVES)
+    )
     events = [
         EventPlan(kind, wave, 0.0 if kind == "SIGTERM" else after)
-        for kind, wave in zip(EVENTS, EVENT_WAVES, strict=True)
+        for kind, wave in zip(kinds, waves_of, strict=True)
         for after in [round(rng.uniform(1.0, WAVE_WINDOW_S), 2)]
     ]
     return SoakPlan(jobs=jobs, faults=faults, events=events, unscheduled=unscheduled)

@@ -170,7 +170,28 @@ class RssSampler:
             await asyncio.sleep(RSS_SAMPLE_S)
 
 
-def server_env(workdir: Path, emulator_url: str, fakes: list[FakeSecret]) -> dict[str, str]:
+def server_env(
+    workdir: Path,
+    emulator_url: str,
+    fakes: list[FakeSecret],
+    *,
+    store_url: str | None = None,
+    broker_url: str | None = None,
+) -> dict[str, str]:
+    """The settings of ``storyreel serve`` (and, in workers mode, of every `storyreel worker`:
+    given ``store_url`` and ``broker_url``, jobs go through Celery to the workers, recorded in
+    PostgreSQL, their files in the output folder they all reach on this machine)."""
+    distributed = {}
+    if store_url is not None and broker_url is not None:
+        distributed = {
+            "STORYREEL_JOBS__QUEUE": "celery",
+            "STORYREEL_JOBS__BROKER_URL": broker_url,
+            "STORYREEL_JOBS__STORE_URL": store_url,
+            "STORYREEL_JOBS__SHARED_OUTPUT": "true",
+            # A job whose message died with a worker that had just taken it is sent again
+            # within the run, not after the default ten minutes.
+            "STORYREEL_JOBS__RESEND_AFTER_S": "20",
+        }
     return clean_env(
         STORYREEL_EMULATOR__URL=emulator_url,
         STORYREEL_OUTPUT_DIR=str(workdir / "output"),
@@ -180,7 +201,8 @@ def server_env(workdir: Path, emulator_url: str, fakes: list[FakeSecret]) -> dic
         STORYREEL_JOBS__LEASE_S=str(LEASE_S),
         STORYREEL_JOBS__HEARTBEAT_S=str(HEARTBEAT_S),
         STORYREEL_JOBS__STOP_GRACE_S=str(STOP_GRACE_S),
-        **{fake.env: fake.value for fake in fakes},
+        **{fake.env: fake.value for fake in fakes if not fake.env.startswith("SOAK_")},
+        **distributed,
     )
 
 

@@ -40,14 +40,16 @@ async def clean_job(api: Api, jobs: list[Tracked], notes: Notes) -> Tracked | No
 async def wait_final(api: Api, job_id: str) -> dict[str, Any]:
     deadline = min(api.deadline, time.monotonic() + RECOLLECT_TIMEOUT_S)
     while True:
-        detail = (await api.call("GET", f"/v1/jobs/{job_id}")).json()
+        detail: dict[str, Any] = (await api.call("GET", f"/v1/jobs/{job_id}")).json()
         settled = detail["status"] in FINAL and not detail["running_here"]
         if settled or time.monotonic() > deadline:
             return detail
         await asyncio.sleep(POLL_S)
 
 
-async def recollect_clip(api: Api, jobs: list[Tracked], notes: Notes, output: Path) -> dict:
+async def recollect_clip(
+    api: Api, jobs: list[Tracked], notes: Notes, output: Path
+) -> dict[str, Any]:
     """Delete a succeeded job's first clip, resume the job, and check what came back."""
     job = await clean_job(api, jobs, notes)
     if job is None or job.job_id is None:

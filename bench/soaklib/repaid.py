@@ -47,7 +47,8 @@ def repaid_clips(
         [rule for rule in left if not rule.get("match")],
     )
     in_window = {key for snapshot in windows for key, state in snapshot.items() if state.submitting}
-    repaid, windowed = [], []
+    repaid: list[str] = []
+    windowed: list[str] = []
     # Clips outside any window take the shared reasons first.
     for key, state in sorted(end.items(), key=lambda item: (item[0] in in_window, item[0])):
         extra = state.submissions - 1 if state.kind == "clip" else 0

@@ -49,6 +49,13 @@ class SoakResult:
     faults_unscheduled: list[str] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
     workdir: str | None = None
+    # Workers mode only (``workers`` is None in inline mode).
+    workers: int | None = None
+    workers_killed: int = 0
+    taken_over: int = 0
+    taken_over_jobs: list[str] = field(default_factory=list)
+    not_taken_over: list[str] = field(default_factory=list)
+    worker_exits: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +85,7 @@ class SoakResult:
                 for s in self.stops
             )
             + ")",
+            *self._workers_lines(),
             f"manual resumes           {len(self.manual_resumes)}",
             f"lost_artifacts           {self.lost_artifacts}",
             f"unaccounted_submissions  {self.unaccounted_submissions} ({self.submissions_text})",
@@ -106,6 +114,7 @@ class SoakResult:
             ("disruptions that found no work:", self.skipped_events),
             ("graceful stops:", [json.dumps(s) for s in self.stops]),
             ("manual resumes:", [json.dumps(r) for r in self.manual_resumes]),
+            ("killed workers' jobs not taken over:", self.not_taken_over),
             ("extra jobs in the store:", self.extra_jobs),
             ("faults never met by a request:", self.faults_unfired),
             ("faults left out (too few jobs to take them):", self.faults_unscheduled),
@@ -119,3 +128,21 @@ class SoakResult:
             lines.append(f"work folder kept: {self.workdir}")
         lines.append("OK" if self.ok else "FAILED")
         return "\n".join(lines)
+
+    def _workers_lines(self) -> list[str]:
+        if self.workers is None:
+            return []
+        exits = ", ".join(f"{name} {code}" for name, code in self.worker_exits.items())
+        return [
+            f"workers                  {self.workers} `storyreel worker` processes on PostgreSQL "
+            f"and Redis (exits on SIGTERM at the end: {exits})",
+            f"workers_killed           {self.workers_killed} (SIGKILL mid-job, each replaced)",
+            f"taken_over               {self.taken_over} (jobs a killed worker held, finished "
+            "by another worker under a new claim)",
+        ] + [
+            f"  {k['worker']} (pid {k['pid']}) SIGKILLed holding {len(k['jobs'])} job(s) "
+            f"{k['phases']}, {k['clips_submitting']} clip(s) mid-submit; {k.get('replacement')} "
+            f"ready {k.get('restart_s')} s later"
+            for k in self.kills
+            if k["signal"] == "WORKER"
+        ]

@@ -34,15 +34,19 @@ from .client import (
     download_mismatches,
     probe_error_paths,
 )
-from .leaks import FakeSecret, LeakLedger, make_secrets, scan_files, scan_store
+from .disruptions import DISRUPTIONS
+from .leaks import FakeSecret, LeakLedger, make_secrets, scan_files, scan_postgres, scan_store
 from .plan import SoakPlan, make_plan
 from .processes import Processes, RssSampler, Server, server_env, start_emulator
 from .recollect import recollect_clip
 from .repaid import repaid_clips
 from .report import SoakResult
+from .services import Services
 from .settings import FINAL, REQUEST_TIMEOUT_S, Options
 from .snapshots import read_steps, repaid_after_kills
-from .waves import run_waves
+from .waves import Disruption, run_waves
+from .worker_kills import describe_jobs, kill_api, takeovers, worker_killer
+from .workers import WorkerPool
 
 
 @dataclass
@@ -56,6 +60,16 @@ class Run:
     fakes: list[FakeSecret] = field(default_factory=make_secrets)
     notes: Notes = field(default_factory=Notes)
     sampler: RssSampler = field(default_factory=RssSampler)
+    # Workers mode: PostgreSQL and Redis (started by ``drive``, stopped by the caller).
+    services: Services = field(default_factory=Services)
+
+    @property
+    def workers(self) -> bool:
+        return self.options.workers is not None
+
+    @property
+    def store_url(self) -> str | None:
+        return self.services.store_url if self.workers else None
 
     @property
     def output(self) -> Path:
@@ -77,6 +91,7 @@ class Observed:
     stats: dict[str, Any]
     anomalies: list[str]
     recollect: dict[str, Any]
+    worker_exits: dict[str, int | None] = field(default_factory=dict)
 
 
 async def drive(run: Run, ledger: LeakLedger) -> Observed:
@@ -84,17 +99,35 @@ async def drive(run: Run, ledger: LeakLedger) -> Observed:
     plan = make_plan(run.options, random.Random(run.options.seed))
     tracked = [Tracked(job) for job in plan.jobs]
     emulator_url = await start_emulator(run.processes, run.workdir)
-    server = Server(run.processes, server_env(run.workdir, emulator_url, run.fakes), run.workdir)
+    pool: WorkerPool | None = None
+    disruptions: dict[str, Disruption] = dict(DISRUPTIONS)
+    if run.options.workers is not None:
+        await asyncio.to_thread(run.services.start, run.fakes)
+        services = run.services
+        env = server_env(
+            run.workdir,
+            emulator_url,
+            run.fakes,
+            store_url=services.store_url,
+            broker_url=services.broker_url,
+        )
+        pool = WorkerPool(run.processes, env, run.workdir, run.options.workers, run.options.seed)
+        await pool.start()
+        disruptions = {"WORKER": worker_killer(pool, services.store_url), "SIGKILL": kill_api}
+    else:
+        env = server_env(run.workdir, emulator_url, run.fakes)
+    server = Server(run.processes, env, run.workdir)
     await server.start()
     sampling = asyncio.create_task(run.sampler.run(server))
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as http:
         api = Api(http, server, emulator_url, run.token, ledger)
+        api.workers_mode = run.workers
         # Keep time for the checks and the shutdown at the end.
         reserve = min(45.0, max(15.0, run.options.max_seconds * 0.2))
         api.deadline = run.started + run.options.max_seconds - reserve
         await probe_error_paths(api)
-        await run_waves(api, plan, tracked, run.sampler, run.notes, run.output)
+        await run_waves(api, plan, tracked, run.sampler, run.notes, run.output, disruptions)
         try:
             recollect = await recollect_clip(api, tracked, run.notes, run.output)
         except SoakTimeout:
@@ -108,8 +141,12 @@ async def drive(run: Run, ledger: LeakLedger) -> Observed:
         exit_code = server.stop()
         if exit_code not in (0, -signal.SIGTERM):
             api.anomalies.append(f"storyreel serve exited with {exit_code} on SIGTERM")
+        exits = await asyncio.to_thread(pool.stop_all) if pool is not None else {}
+        for name, code in exits.items():
+            if code != 0:
+                api.anomalies.append(f"storyreel worker {name} exited with {code} on SIGTERM")
         stats = await api.emulator("GET", "/_emulator/stats")
-    return Observed(plan, tracked, details, problems, stats, api.anomalies, recollect)
+    return Observed(plan, tracked, details, problems, stats, api.anomalies, recollect, exits)
 
 
 def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
@@ -122,10 +159,14 @@ def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
     stuck = [
         f"{job_id}: {d['status']}" for job_id, d in details.items() if d["status"] not in FINAL
     ]
+    if run.store_url is not None and stuck:
+        held = describe_jobs(run.store_url, [line.split(":")[0] for line in stuck])
+        stuck = [f"{line} ({held[line.split(':')[0]]})" for line in stuck]
     stuck += [f"job {j.plan.index + 1}: never created" for j in seen.tracked if j.job_id is None]
     fired = consumed_faults(notes.faults_installed, seen.stats["faults"])
-    # Every server has stopped: the store holds each step's submissions as they ended.
-    end = read_steps(run.output)
+    # Every server (and worker) has stopped: the store holds each step's submissions as
+    # they ended.
+    end = read_steps(run.output, run.store_url)
     submissions = Submissions(
         emulator=int(seen.stats["video_submissions"]),
         manifests=sum(submissions_of(detail) for detail in details.values()),
@@ -135,8 +176,15 @@ def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
     repaid, windowed = repaid_clips(
         end, notes.snapshots, seen.tracked, notes.faults_installed, seen.stats["faults"]
     )
-    scan_store(ledger, default_store_path(run.output))
+    if run.store_url is not None:
+        scan_postgres(ledger, run.store_url)
+        for log in run.services.logs:
+            ledger.scan("logs", log.read_bytes())
+    else:
+        scan_store(ledger, default_store_path(run.output))
     scan_files(ledger, run.workdir)
+    worker_kills = [kill for kill in notes.kills if kill["signal"] == "WORKER"]
+    taken, missed = takeovers(run.store_url, worker_kills) if run.store_url else ([], [])
     statuses = Counter(str(detail["status"]) for detail in details.values())
     known = {job.job_id for job in seen.tracked}
     return SoakResult(
@@ -180,6 +228,12 @@ def evaluate(run: Run, seen: Observed, ledger: LeakLedger) -> SoakResult:
         faults_unfired=[describe_rule(rule) for rule in seen.stats["faults"]],
         faults_unscheduled=[describe_rule(rule) for rule in seen.plan.unscheduled],
         anomalies=seen.anomalies,
+        workers=run.options.workers,
+        workers_killed=len(worker_kills),
+        taken_over=len(taken),
+        taken_over_jobs=taken,
+        not_taken_over=missed,
+        worker_exits=seen.worker_exits,
     )
 
 

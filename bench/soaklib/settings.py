@@ -38,6 +38,15 @@ RSS_SAMPLE_S = 0.25
 # A non-final job that the live server is not running for this long is resumed by hand.
 RESUME_GRACE_S = 12.0
 DURATION_TOLERANCE_S = 0.5
+# Workers mode (--workers N): the disruptions of each wave, in order. A worker SIGKILLed
+# mid-job (a replacement started, so that N stay up) at least once per wave, the API server
+# SIGKILLed and restarted once; each ``after_s`` into its wave, drawn from the seed.
+WORKER_EVENTS = ("WORKER", "WORKER", "SIGKILL", "WORKER", "WORKER")
+WORKER_EVENT_WAVES = (0, 0, 1, 1, 2)
+# Jobs each `storyreel worker` runs at once (its --concurrency).
+WORKER_CONCURRENCY = 3
+# How long a kill waits for a worker to hold a running job before it gives up for the wave.
+WORKER_VICTIM_WAIT_S = 20.0
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -49,3 +58,6 @@ class Options:
     json: bool
     max_seconds: float
     keep: bool
+    # None: today's inline mode (jobs run in `storyreel serve`); N: N `storyreel worker`s on
+    # PostgreSQL and Redis, killed at random.
+    workers: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from .client import Api, Notes, SoakTimeout, Tracked, drive_job, install
@@ -12,6 +13,8 @@ from .disruptions import DISRUPTIONS, in_flight
 from .plan import FaultPlan, SoakPlan
 from .processes import RssSampler
 from .settings import WAVES
+
+Disruption = Callable[[Api, list[Tracked], RssSampler, Notes, Path], Awaitable[None]]
 
 
 async def install_in_wave(api: Api, faults: list[FaultPlan], notes: Notes) -> None:
@@ -40,9 +43,10 @@ async def run_waves(
     sampler: RssSampler,
     notes: Notes,
     output: Path,
+    disruptions: Mapping[str, Disruption] = DISRUPTIONS,
 ) -> None:
-    """Start each wave's jobs and faults, then disrupt the server at the wave's seeded
-    moments, or as soon as a job is in flight after them."""
+    """Start each wave's jobs and faults, then disrupt the server (or in workers mode, a
+    worker) at the wave's seeded moments, or as soon as a job is in flight after them."""
     tasks: list[asyncio.Task[None]] = []
     events = list(plan.events)
     for wave in range(WAVES):
@@ -55,9 +59,9 @@ async def run_waves(
             await asyncio.sleep(events[0].after_s)
             if not await work_to_kill(jobs, wave_jobs):
                 break
-            await DISRUPTIONS[events[0].kind](api, jobs, sampler, notes, output)
+            await disruptions[events[0].kind](api, jobs, sampler, notes, output)
             events.pop(0)
-    notes.skipped_events = [event.kind for event in events]
+    notes.skipped_events += [event.kind for event in events]
     remaining = api.deadline - time.monotonic()
     done, pending = await asyncio.wait(tasks, timeout=max(0.0, remaining))
     for task in pending:
