@@ -28,8 +28,9 @@ class RateLimit(BaseModel):
         return value
 
 
-# Model name patterns (fnmatch, the first that matches wins) to a budget; null lifts a budget
-# that a later pattern would set. A model that matches no pattern is not limited.
+# Model name patterns (fnmatch) to a budget: every pattern a model matches applies, and null
+# removes a pattern (the way to lift a default). A model that matches no pattern is not
+# limited.
 ModelLimits = dict[str, RateLimit | None]
 
 # Vertex AI's published Veo 3.1 quotas (model page, checked 2026-12): 50 requests a minute per

@@ -164,6 +164,8 @@ class JobSettings(_Section):
     broker_url: SecretStr | None = None
     # Jobs one `storyreel worker` runs at once (its --concurrency).
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # A job queued this long with no worker taking it is sent again (its message may be lost).
+    resend_after_s: float = Field(default=600.0, ge=1)
     # Whether output_dir is storage that every worker machine shares (NFS, a mounted
     # bucket...). Stated, for a folder `storyreel config check` cannot recognise as shared.
     shared_output: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from test_perform import dead_owner
@@ -78,3 +79,36 @@ def test_rescan_takes_back_this_workers_own_job_once_its_lease_ran_out(
     assert running_here == []
     assert stopped == [job.id]
     assert [action.kind for action in sent] == ["resume"]
+
+
+def test_rescan_sends_again_a_job_left_queued_untaken_with_the_same_fence(
+    container: Container,
+) -> None:
+    """A worker SIGKILLed after taking a job's message, before claiming the job, leaves the
+    message unacknowledged for a day: the job, queued by a live server, must not wait that
+    long. A copy naming the same fence runs it once, whichever copy arrives first."""
+    store = container.job_store()
+    old = container.job_runner().create("a paper boat", segments=1)
+    me = this_process(WORKER_ROLE)
+    sent: list[JobAction] = []
+
+    def look(resend_after_s: float) -> list[str]:
+        return rescan(
+            store,
+            sent.append,
+            sent.append,
+            owner=me,
+            active=(),
+            lease_s=LEASE_S,
+            resend_after_s=resend_after_s,
+        )
+
+    assert look(3600) == []
+    assert sent == []  # waiting its turn, not an hour yet
+    time.sleep(0.3)
+    assert look(0.25) == []  # nothing requeued: the job keeps its fence and its place
+    assert look(0.25) == []  # touched: the next look waits again
+
+    assert sent == [JobAction(kind="resume", job_id=old.id, fence=old.fence)]
+    assert store.get(old.id).fence == old.fence
+    assert store.get(old.id).status is JobStatus.QUEUED

@@ -7,6 +7,7 @@ applications in one process never share an object graph.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -91,8 +92,18 @@ def _job_queue(request: Request) -> JobQueue | None:
         return None
     queue: JobQueue | None = getattr(request.app.state, "storyreel_job_queue", None)
     if queue is None:
-        queue = request.app.state.storyreel_job_queue = JobQueue.from_settings(settings)
+        # The first requests after a start arrive together, in the thread pool: Celery's
+        # package does not survive being imported by several threads at once, and one
+        # queue is all an application needs.
+        with _QUEUE_LOCK:
+            queue = getattr(request.app.state, "storyreel_job_queue", None)
+            if queue is None:
+                queue = JobQueue.from_settings(settings)
+                request.app.state.storyreel_job_queue = queue
     return queue
+
+
+_QUEUE_LOCK = threading.Lock()
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]

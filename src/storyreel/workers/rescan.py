@@ -58,10 +58,13 @@ def rescan(
     owner: str,
     active: Collection[str],
     lease_s: float,
+    resend_after_s: float | None = None,
 ) -> list[str]:
     """Requeue each abandoned job under ``owner`` and ``send`` a resume naming its new
-    fence; the ids of those requeued. The requeue is the store's compare-and-set, so when
-    several workers rescan at once exactly one of them takes each job. When the broker
+    fence; the ids of those requeued. Then, with ``resend_after_s``, send again what a
+    queued job may never have been sent (:func:`resend_unsent`). The requeue is the store's
+    compare-and-set, so when several workers rescan at once exactly one of them takes each
+    job. When the broker
     cannot take the resume, ``run_here`` runs it in this worker instead: the job is this
     worker's now, and nobody else would pick it up while it lives."""
     taken = []
@@ -78,7 +81,41 @@ def rescan(
             logger.warning("job %s: %s; resuming it in this worker", job.id, exc)
             run_here(action)
         taken.append(job.id)
+    if resend_after_s is not None:
+        resend_unsent(store, send, skip=taken, resend_after_s=resend_after_s)
     return taken
+
+
+def resend_unsent(
+    store: JobStore,
+    send: Callable[[JobAction], None],
+    *,
+    skip: Collection[str],
+    resend_after_s: float,
+) -> list[str]:
+    """Send a resume for each job that has waited in the queue ``resend_after_s`` without
+    anyone taking it: its message may be lost for a day (a worker SIGKILLed after taking it
+    and before claiming the job leaves it unacknowledged until the broker's visibility
+    timeout), or was never sent (a server killed between saving the job and sending it).
+
+    The copy names the job's fence as it is, without requeueing it: whichever copy reaches
+    a worker first claims the job and the other finds it taken, so a job that only waits
+    its turn keeps its place and nothing runs twice. The job is touched first, so the next
+    look (here or at another worker) waits another ``resend_after_s``; ids of those sent."""
+    sent = []
+    for job in store.list_jobs(statuses=[JobStatus.QUEUED]):
+        waited = (utcnow() - job.updated_at).total_seconds()
+        if job.id in skip or waited < resend_after_s:
+            continue
+        try:
+            store.update(job.id, reasons=job.reasons)  # only its updated_at moves
+            send(JobAction(kind="resume", job_id=job.id, fence=job.fence))
+        except StoryreelError as exc:  # the broker is down: the next look tries again
+            logger.warning("job %s: cannot send it again: %s", job.id, exc)
+            continue
+        logger.info("job %s waited %.0f s in the queue untaken; sent again", job.id, waited)
+        sent.append(job.id)
+    return sent
 
 
 def safe_rescan(
@@ -89,13 +126,22 @@ def safe_rescan(
     owner: str,
     active: Collection[str],
     lease_s: float,
+    resend_after_s: float | None = None,
 ) -> list[str]:
     """:func:`rescan`, with a store that cannot be read logged and tried again next time."""
     try:
-        return rescan(store, send, run_here, owner=owner, active=active, lease_s=lease_s)
+        return rescan(
+            store,
+            send,
+            run_here,
+            owner=owner,
+            active=active,
+            lease_s=lease_s,
+            resend_after_s=resend_after_s,
+        )
     except StoryreelError as exc:
         logger.warning("cannot look for abandoned jobs: %s", exc)
         return []
 
 
-__all__ = ["WORKER_ROLE", "abandoned", "rescan", "rescan_every_s", "safe_rescan"]
+__all__ = ["WORKER_ROLE", "abandoned", "rescan", "rescan_every_s", "resend_unsent", "safe_rescan"]

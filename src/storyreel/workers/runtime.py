@@ -191,6 +191,7 @@ class WorkerRuntime:
             owner=self.owner,
             active=active,
             lease_s=self._lease_s,
+            resend_after_s=self._container.config().jobs.resend_after_s,
         )
 
     def start_rescans(self) -> None:
