@@ -51,6 +51,31 @@ def test_queue_cmd_without_workers_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "output").exists() or jobs_of(tmp_path) == []
 
 
+def test_queue_cmd_make_refuses_an_output_folder_the_workers_do_not_reach(
+    tmp_path: Path,
+) -> None:
+    from storyreel.jobs.placement import SHARED_FILESYSTEMS, filesystem_of
+
+    mount = filesystem_of(tmp_path)
+    if mount is not None and mount[1] in SHARED_FILESYSTEMS:
+        pytest.skip(f"the test folder is itself on shared storage ({mount[1]})")
+    done = storyreel(
+        tmp_path,
+        "make",
+        "a kite",
+        "--queue",
+        "--yes",
+        jobs__queue="celery",
+        jobs__broker_url=f"redis://127.0.0.1:{free_port()}/0",
+        jobs__shared_output="false",
+    )
+
+    assert done.returncode == 78, done.stderr
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert "jobs.shared_output" in done.stderr
+    assert jobs_of(tmp_path) == []
+
+
 def test_queue_cmd_make_with_the_broker_down_creates_no_job(tmp_path: Path) -> None:
     port = free_port()
     broker = f"redis://:{SECRET}@127.0.0.1:{port}/0"

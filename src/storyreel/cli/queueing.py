@@ -31,9 +31,12 @@ def require_queue(settings: Settings) -> None:
             "inline): set STORYREEL_JOBS__QUEUE=celery and STORYREEL_JOBS__BROKER_URL="
             "redis://host:6379/0, or leave out --queue to run the job here"
         )
-    # A broker that is down is said before the job is created, not after.
+    # An output folder the workers do not reach, or a broker that is down, is said before
+    # the job is created, not after.
+    from storyreel.jobs.placement import check_placement
     from storyreel.workers.broker import broker_url, check_broker
 
+    check_placement(settings)
     check_broker(broker_url(settings))
 
 
