@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from storyreel.jobs.models import JobRecord, StepRecord
+from storyreel.jobs.models import JobRecord, StepRecord, utcnow
 from storyreel.jobs.store import Lease
 
 
@@ -82,6 +82,24 @@ def update_values(job: JobRecord, names: Iterable[str]) -> list[Any]:
     """The row values of ``job``'s fields ``names``, in that order."""
     row = dict(zip(JOB_COLUMNS.split(", "), job_row(job), strict=True))
     return [row[name] for name in names]
+
+
+def job_update(
+    current: Row, job_id: str, changes: dict[str, Any], lease: Lease | None
+) -> tuple[JobRecord, str, list[Any]]:
+    """``changes`` applied to the job row ``current`` (read under the caller's write lock):
+    the job as it will be, and the ``UPDATE`` (``?`` placeholders) with its values. Under
+    ``lease``, only while it is in force (else :class:`LeaseLost`)."""
+    if lease is not None:
+        check_lease(lease, current)
+    # Validate through the model so that the store never holds what it cannot read back.
+    job = JobRecord.model_validate(
+        {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
+    )
+    # The names were checked against UPDATABLE_FIELDS: no caller text reaches the SQL.
+    names = [*changes, "updated_at"]
+    statement = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"  # noqa: S608
+    return job, statement, [*update_values(job, names), job_id]
 
 
 def step_values(job_id: str, step: StepRecord) -> tuple[Any, ...]:

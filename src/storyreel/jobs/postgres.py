@@ -19,9 +19,9 @@ from storyreel.jobs.job_rows import (
     check_lease,
     job_from_row,
     job_row,
+    job_update,
     pyformat,
     step_from_row,
-    update_values,
 )
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
 from storyreel.jobs.postgres_pool import ConnectionPool, guarded
@@ -132,19 +132,8 @@ class PostgresJobStore(JobStore):
             found = fetch(db, f"{SELECT_JOB} FOR NO KEY UPDATE", (job_id,))
             if not found:
                 raise JobError(f"no job {job_id!r} in the job store at {self.where}")
-            current = found[0]
-            if lease is not None:
-                check_lease(lease, current)
-            # Validate through the model so that the store never holds what it cannot read back.
-            job = JobRecord.model_validate(
-                {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
-            )
-            # The names were checked against UPDATABLE_FIELDS: no caller text reaches the SQL.
-            names = [*changes, "updated_at"]
-            db.execute(
-                f"UPDATE jobs SET {', '.join(f'{n} = %s' for n in names)} WHERE id = %s",  # noqa: S608
-                [*update_values(job, names), job_id],
-            )
+            job, statement, values = job_update(found[0], job_id, changes, lease)
+            db.execute(pyformat(statement), values)
             notify_changed(db, job_id)
         return job
 

@@ -19,8 +19,8 @@ from storyreel.jobs.job_rows import (
     check_lease,
     job_from_row,
     job_row,
+    job_update,
     step_from_row,
-    update_values,
 )
 from storyreel.jobs.models import JobRecord, JobStatus, StepRecord, StepStatus, utcnow
 from storyreel.jobs.sqlite_connect import open_for_reading, open_for_writing
@@ -154,18 +154,8 @@ class SqliteJobStore(JobStore):
             current = db.execute(f"{SELECT_JOBS} WHERE id = ?", (job_id,)).fetchone()
             if current is None:
                 raise JobError(f"no job {job_id!r} in {self._path}")
-            if lease is not None:
-                check_lease(lease, current)
-            # Validate through the model so that the store never holds what it cannot read back.
-            job = JobRecord.model_validate(
-                {**job_from_row(current).model_dump(), **changes, "updated_at": utcnow()}
-            )
-            # The names were checked against UPDATABLE_FIELDS: no caller text reaches the SQL.
-            names = [*changes, "updated_at"]
-            db.execute(
-                f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",  # noqa: S608
-                [*update_values(job, names), job_id],
-            )
+            job, statement, values = job_update(current, job_id, changes, lease)
+            db.execute(statement, values)
         return job
 
     @guarded
